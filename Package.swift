@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "SchedLab",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "schedlab", targets: ["schedlab"]),
+    .library(name: "SchedLabCore", targets: ["SchedLabCore"]),
+    .library(name: "SchedLabPolicies", targets: ["SchedLabPolicies"]),
+    .library(name: "SchedLabScenario", targets: ["SchedLabScenario"]),
+    .library(name: "SchedLabEvaluation", targets: ["SchedLabEvaluation"]),
+    .library(name: "SchedLabReport", targets: ["SchedLabReport"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+  ],
+  targets: [
+    // Mechanism: time, IDs, RNG, event queue, host, guest model, engine, policy protocol, metrics.
+    .target(
+      name: "SchedLabCore",
+      dependencies: [
+        .product(name: "HeapModule", package: "swift-collections"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]
+    ),
+    // Policies: one folder per scheduler, seeing only Core's public API.
+    .target(name: "SchedLabPolicies", dependencies: ["SchedLabCore"]),
+    // Scenario files: YAML decoding and validation with file:line errors.
+    .target(
+      name: "SchedLabScenario",
+      dependencies: ["SchedLabCore", "SchedLabPolicies", .product(name: "Yams", package: "Yams")]
+    ),
+    // Evaluation: ideal-share oracle and the run driver that turns a scenario into results.
+    .target(name: "SchedLabEvaluation", dependencies: ["SchedLabCore", "SchedLabPolicies", "SchedLabScenario"]),
+    // Reports: table, JSON and CSV writers.
+    .target(name: "SchedLabReport", dependencies: ["SchedLabCore", "SchedLabEvaluation"]),
+    .executableTarget(
+      name: "schedlab",
+      dependencies: [
+        "SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation", "SchedLabReport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(
+      name: "SchedLabTestSupport",
+      dependencies: ["SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation"],
+      path: "Tests/SchedLabTestSupport"
+    ),
+    .testTarget(
+      name: "SchedLabTests",
+      dependencies: [
+        "SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation", "SchedLabReport",
+        "SchedLabTestSupport",
+      ]
+    ),
+  ]
+)
+
+for target in package.targets {
+  var settings = target.swiftSettings ?? []
+  settings.append(.enableUpcomingFeature("ExistentialAny"))
+  target.swiftSettings = settings
+}

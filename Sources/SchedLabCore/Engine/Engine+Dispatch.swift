@@ -1,0 +1,131 @@
+/// The `schedule()` path (Xen's SCHEDULE_SOFTIRQ handler), runstate changes, wake, block, yield and
+/// migration, following `xen/common/sched/core.c` with scheduling granularity 1.
+extension Engine {
+  /// Raise `SCHEDULE_SOFTIRQ` on `pcpu`: the handler runs at the current time, after the events
+  /// already queued for this instant. Raising it twice before it runs has no further effect.
+  @usableFromInline @inline(__always) func raiseSoftirq(_ pcpu: Int) {
+    if softirqPending[pcpu] { return }
+    softirqPending[pcpu] = true
+    queue.push(time: now, kind: .softirq, target: Int32(pcpu))
+  }
+
+  @inline(__always) func setRunstate(_ v: Int, _ state: Runstate) {
+    let old = runstate[v]
+    if old == state { return }
+    metrics.runstateNs[v][Int(old.rawValue)] += now - runstateSince[v]
+    runstateSince[v] = now
+    runstate[v] = state
+    if !observers.isEmpty {
+      for o in observers { o.didChangeRunstate(vcpu: VCPUID(v), from: old, to: state, now: now, engine: self) }
+    }
+  }
+
+  /// Runnable as the policy sees it: the guest wants to run and no migration holds it paused.
+  @usableFromInline @inline(__always) func policyRunnable(_ v: Int) -> Bool { runnable[v] && !migrating[v] && !parked[v] }
+
+  /// The scheduling softirq on `pcpu`.
+  func doSchedule(_ p: Int) {
+    sTimerGen[p] &+= 1  // stop s_timer
+    let prev = Int(current[p])
+    if prev >= 0 && policyRunnable(prev) && !yieldPending[prev] {
+      policy.aboutToPreempt(VCPUID(prev), on: PCPUID(p), now: now)
+    }
+    if prev >= 0 { yieldPending[prev] = false }
+    let decision = policy.schedule(on: PCPUID(p), now: now)
+    if decision.runtimeNs >= 0 {
+      queue.push(time: now + decision.runtimeNs, kind: .sTimer, target: Int32(p), token: sTimerGen[p])
+    }
+    let next = decision.next.map { $0.index } ?? -1
+    if next != prev {
+      switchTo(p, prev: prev, next: next)
+    }
+    if !observers.isEmpty { for o in observers { o.didSchedule(pcpu: PCPUID(p), now: now, engine: self) } }
+  }
+
+  func switchTo(_ p: Int, prev: Int, next: Int) {
+    if prev >= 0 {
+      guestDeschedule(prev)
+      running[prev] = false
+      if runnable[prev] {
+        setRunstate(prev, .runnable)
+        preemptStamp[prev] = now
+      } else {
+        setRunstate(prev, .blocked)
+      }
+    } else {
+      metrics.idleNs[p] += now - idleSince[p]
+    }
+    if next >= 0 {
+      precondition(!running[next], "policy picked v\(next) on pCPU\(p) while it runs on pCPU\(processor[next])")
+      precondition(policyRunnable(next), "policy picked v\(next), which is not runnable")
+      precondition(affinity[next].contains(PCPUID(p)), "policy picked v\(next) outside its hard affinity")
+      running[next] = true
+      if processor[next] != Int32(p) {
+        metrics.migrations += 1
+        processor[next] = Int32(p)
+      }
+      setRunstate(next, .running)
+      let d = Int(vDomain[next])
+      if wakeStamp[next] >= 0 {
+        let latency = now - wakeStamp[next]
+        metrics.vcpuWake[next].record(latency)
+        metrics.domainWake[d].record(latency)
+        wakeStamp[next] = -1
+      } else if preemptStamp[next] >= 0 {
+        metrics.domainPreemptWait[d].record(now - preemptStamp[next])
+      }
+      preemptStamp[next] = -1
+      guestDispatch(next, at: now + config.contextSwitchNs)
+    } else {
+      idleSince[p] = now
+    }
+    current[p] = Int32(next)
+    metrics.contextSwitches += 1
+    if !observers.isEmpty {
+      for o in observers {
+        o.didSwitch(
+          pcpu: PCPUID(p), from: prev >= 0 ? VCPUID(prev) : nil, to: next >= 0 ? VCPUID(next) : nil, now: now,
+          engine: self)
+      }
+    }
+    if prev >= 0 {
+      policy.contextSaved(VCPUID(prev), now: now)
+      if migrating[prev] { finishMigration(prev) }
+    }
+  }
+
+  /// Xen's `sched_unit_migrate_finish`: pick a pCPU, move the vCPU there, wake it there.
+  func finishMigration(_ v: Int) {
+    migrating[v] = false
+    let target = policy.pickResource(VCPUID(v), now: now)
+    precondition(affinity[v].contains(target), "pickResource chose a pCPU outside v\(v)'s affinity")
+    processor[v] = target.rawValue
+    policy.migrate(VCPUID(v), to: target, now: now)
+    if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
+  }
+
+  /// A blocked vCPU becomes runnable (Xen: `vcpu_unblock` → `vcpu_wake`).
+  func wake(_ v: Int) {
+    if runnable[v] { return }
+    runnable[v] = true
+    if !running[v] {
+      setRunstate(v, .runnable)
+      wakeStamp[v] = now
+    }
+    if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
+  }
+
+  /// The running vCPU blocks (Xen: `vcpu_block`): the policy is not told; the softirq finds it not
+  /// runnable.
+  func block(_ v: Int) {
+    runnable[v] = false
+    raiseSoftirq(Int(processor[v]))
+  }
+
+  /// The running vCPU yields (Xen: `vcpu_yield`).
+  func yieldVCPU(_ v: Int) {
+    yieldPending[v] = true
+    policy.yield(VCPUID(v), now: now)
+    raiseSoftirq(Int(processor[v]))
+  }
+}

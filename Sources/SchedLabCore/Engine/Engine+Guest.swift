@@ -1,0 +1,246 @@
+/// The guest kernel at work: interrupt delivery, handlers, task selection and progress.
+extension Engine {
+  /// Interrupt source `s` fires now: re-arm it if recurring, then deliver the interrupt.
+  func sourceFired(_ s: Int) {
+    if let arrival = sources[s].arrival {
+      let gap: Int64
+      switch arrival {
+      case .periodic(let period): gap = period
+      case .poisson(let mean): gap = sources[s].rng.exponential(mean: mean)
+      }
+      queue.push(time: now + gap, kind: .source, target: Int32(s), token: sources[s].gen)
+    }
+    deliverInterrupt(s, stamp: now)
+  }
+
+  /// Deliver an interrupt from source `s` to its vCPU: queue it in the guest, wake a blocked vCPU,
+  /// and let a running guest switch to the handler unless interrupts are masked.
+  func deliverInterrupt(_ s: Int, stamp: Int64) {
+    let v = Int(sources[s].vcpu)
+    metrics.workloads[Int(sources[s].metric)].interrupts += 1
+    policy.guestNotification(.interruptDelivered(source: s), vcpu: VCPUID(v), now: now)
+    guests[v].pending.append(PendingIRQ(source: Int32(s), stamp: stamp))
+    if !runnable[v] { wake(v) }
+    if guests[v].onCPU && !guests[v].inHandler {
+      guestAdvance(v)
+      guests[v].progressGen &+= 1
+      guestPick(v)
+    }
+  }
+
+  /// The vCPU got a pCPU; its guest starts working at `start` (now plus any switch cost).
+  func guestDispatch(_ v: Int, at start: Int64) {
+    guests[v].onCPU = true
+    guests[v].activityStart = start
+    guestPick(v)
+  }
+
+  /// The vCPU loses its pCPU: charge the work done so far and cancel the pending progress event.
+  func guestDeschedule(_ v: Int) {
+    guestAdvance(v)
+    guests[v].onCPU = false
+    guests[v].progressGen &+= 1
+  }
+
+  /// Charge CPU time from `activityStart` to now to the current activity.
+  @inline(__always) func guestAdvance(_ v: Int) {
+    let elapsed = now - guests[v].activityStart
+    guard elapsed > 0 else { return }
+    guests[v].activityStart = now
+    if guests[v].inHandler {
+      guests[v].handlerRemaining -= elapsed
+    } else if guests[v].activeTask >= 0 {
+      let t = Int(guests[v].activeTask)
+      tasks[t].remaining -= elapsed
+      if !tasks[t].realtime { guests[v].sliceUsed += elapsed }
+    }
+  }
+
+  /// The progress event of a running guest: whatever ended now is completed, then the guest picks
+  /// its next activity.
+  func guestProgress(_ v: Int) {
+    guestAdvance(v)
+    if guests[v].inHandler {
+      if guests[v].handlerRemaining <= 0 { finishHandler(v) }
+    } else if guests[v].activeTask >= 0 {
+      let t = Int(guests[v].activeTask)
+      if tasks[t].remaining <= 0 {
+        tasks[t].remaining = 0
+        taskWorkDone(t)
+      } else if guests[v].sliceUsed >= config.guestTickNs {
+        // Guest tick: round-robin to the next ready normal task.
+        guests[v].rrCursor = Int32(t) - guests[v].firstTask + 1
+        guests[v].activeTask = -1
+        guests[v].sliceUsed = 0
+      }
+    }
+    guestPick(v)
+  }
+
+  /// Choose what the guest does next and arm the progress event, or block the vCPU.
+  func guestPick(_ v: Int) {
+    while true {
+      if guests[v].inHandler {
+        if guests[v].handlerRemaining > 0 {
+          armProgress(v, after: guests[v].handlerRemaining)
+          return
+        }
+        finishHandler(v)
+        continue
+      }
+      if let head = guests[v].pending.first {
+        guests[v].inHandler = true
+        guests[v].handlerRemaining = sources[Int(head.source)].handlerNs
+        guests[v].irqsMasked = true
+        policy.guestNotification(.interruptsMasked, vcpu: VCPUID(v), now: now)
+        continue
+      }
+      let t = chooseTask(v)
+      if t < 0 {
+        guests[v].activeTask = -1
+        if runnable[v] && guests[v].onCPU { block(v) }
+        return
+      }
+      if Int32(t) != guests[v].activeTask {
+        guests[v].activeTask = Int32(t)
+        guests[v].sliceUsed = 0
+      }
+      if !runnable[v] { wake(v) }
+      var run = tasks[t].remaining
+      if !tasks[t].realtime && otherNormalReady(v, besides: t) {
+        run = min(run, max(1, config.guestTickNs - guests[v].sliceUsed))
+      }
+      armProgress(v, after: run)
+      return
+    }
+  }
+
+  @inline(__always) func armProgress(_ v: Int, after work: Int64) {
+    guests[v].progressGen &+= 1
+    let at = max(now, guests[v].activityStart) + work
+    queue.push(time: at, kind: .guestProgress, target: Int32(v), token: guests[v].progressGen)
+  }
+
+  /// The first ready real-time task, else the next ready normal task from the round-robin cursor.
+  func chooseTask(_ v: Int) -> Int {
+    let first = Int(guests[v].firstTask)
+    let count = Int(guests[v].taskCount)
+    if count == 0 { return -1 }
+    for t in first..<(first + count) where tasks[t].realtime && tasks[t].ready { return t }
+    let active = Int(guests[v].activeTask)
+    if active >= 0 && !tasks[active].realtime && tasks[active].ready && guests[v].sliceUsed < config.guestTickNs {
+      return active
+    }
+    let cursor = Int(guests[v].rrCursor) % count
+    for k in 0..<count {
+      let t = first + (cursor + k) % count
+      if !tasks[t].realtime && tasks[t].ready {
+        guests[v].rrCursor = Int32((cursor + k) % count)
+        return t
+      }
+    }
+    return -1
+  }
+
+  func otherNormalReady(_ v: Int, besides t: Int) -> Bool {
+    let first = Int(guests[v].firstTask)
+    for u in first..<(first + Int(guests[v].taskCount)) where u != t && !tasks[u].realtime && tasks[u].ready {
+      return true
+    }
+    return false
+  }
+
+  /// The handler at the head of the pending queue returns: apply its effect, unmask.
+  func finishHandler(_ v: Int) {
+    let irq = guests[v].pending.removeFirst()
+    guests[v].inHandler = false
+    guests[v].handlerRemaining = 0
+    guests[v].irqsMasked = false
+    let s = Int(irq.source)
+    let t = Int(sources[s].task)
+    switch sources[s].action {
+    case .none:
+      break
+    case .releaseWork:
+      tasks[t].remaining += sources[s].amount
+    case .releaseJob:
+      metrics.workloads[Int(tasks[t].metric)].released += 1
+      if tasks[t].remaining == 0 && tasks[t].queue.isEmpty {
+        tasks[t].remaining = tasks[t].serviceNs
+        tasks[t].currentStamp = irq.stamp
+      } else {
+        tasks[t].queue.append(irq.stamp)
+      }
+    case .request:
+      metrics.workloads[Int(tasks[t].metric)].released += 1
+      if tasks[t].remaining == 0 && tasks[t].queue.isEmpty {
+        startRequest(t, stamp: irq.stamp)
+      } else {
+        tasks[t].queue.append(irq.stamp)
+      }
+    case .wakeTask:
+      advancePhase(t)
+    }
+    policy.guestNotification(.handlerReturned, vcpu: VCPUID(v), now: now)
+    policy.guestNotification(.interruptsUnmasked, vcpu: VCPUID(v), now: now)
+  }
+
+  func startRequest(_ t: Int, stamp: Int64) {
+    let work: Int64
+    switch tasks[t].service {
+    case .constant(let c): work = c
+    case .exponential(let mean): work = tasks[t].rng.exponential(mean: mean)
+    case .bimodal(let short, let long, let p): work = tasks[t].rng.unitDouble() < p ? long : short
+    }
+    tasks[t].remaining = max(1, work)
+    tasks[t].currentStamp = stamp
+  }
+
+  /// A task finished its current work item now.
+  func taskWorkDone(_ t: Int) {
+    let m = Int(tasks[t].metric)
+    switch tasks[t].kind {
+    case .burner:
+      tasks[t].remaining = Engine.burnerWork
+    case .demand:
+      break
+    case .periodic:
+      let response = now - tasks[t].currentStamp
+      metrics.workloads[m].completed += 1
+      metrics.workloads[m].response.record(response)
+      if response > tasks[t].deadlineNs { metrics.workloads[m].deadlineMisses += 1 }
+      if let next = tasks[t].queue.popFirst() {
+        tasks[t].remaining = tasks[t].serviceNs
+        tasks[t].currentStamp = next
+      }
+    case .server:
+      metrics.workloads[m].completed += 1
+      metrics.workloads[m].response.record(now - tasks[t].currentStamp)
+      if let next = tasks[t].queue.popFirst() { startRequest(t, stamp: next) }
+    case .phases:
+      advancePhase(t)
+    }
+  }
+
+  /// Move a `phases` task to its next step(s): run sets work, block arms its timer, yield yields.
+  func advancePhase(_ t: Int) {
+    let count = tasks[t].phases.count
+    guard count > 0 else { return }
+    var steps = 0
+    while steps < count {
+      steps += 1
+      tasks[t].phaseIndex = (tasks[t].phaseIndex + 1) % count
+      switch tasks[t].phases[tasks[t].phaseIndex] {
+      case .run(let work):
+        tasks[t].remaining = work
+        return
+      case .block(let sleep):
+        armOneShot(Int(tasks[t].timerSource), at: now + sleep)
+        return
+      case .yield:
+        let v = Int(tasks[t].vcpu)
+        if guests[v].onCPU { yieldVCPU(v) }
+      }
+    }
+  }
+}

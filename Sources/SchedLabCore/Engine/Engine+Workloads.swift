@@ -1,0 +1,116 @@
+/// Turning workload specifications into guest tasks and interrupt sources.
+extension Engine {
+  /// Random stream keys: (domain, workload, vCPU-in-domain, role).
+  private func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
+    Xoshiro256(seed: config.seed, key: StreamKey.make(d, w, i, role))
+  }
+
+  func buildGuests() {
+    var metricBase = 0
+    for (d, domain) in config.domains.enumerated() {
+      for i in 0..<domain.vcpus {
+        let v = domainFirstVCPU[d] + i
+        let firstTask = tasks.count
+        for (w, spec) in domain.workloads.enumerated() where spec.vcpu == nil || spec.vcpu == i {
+          instantiate(spec, domain: d, workload: w, vcpuInDomain: i, vcpu: v, metric: metricBase + w)
+        }
+        guests.append(GuestKernel(vcpu: Int32(v), firstTask: Int32(firstTask), taskCount: Int32(tasks.count - firstTask)))
+      }
+      metricBase += domain.workloads.count
+    }
+  }
+
+  private func addTask(_ task: GuestTask) -> Int32 {
+    tasks.append(task)
+    return Int32(tasks.count - 1)
+  }
+
+  private func addSource(
+    vcpu: Int, task: Int32, action: IRQAction, handlerNs: Int64, arrival: ArrivalProcess?, amount: Int64 = 0,
+    metric: Int, rng: Xoshiro256
+  ) -> Int32 {
+    sources.append(
+      IRQSource(
+        vcpu: Int32(vcpu), task: task, action: action, handlerNs: handlerNs, arrival: arrival, amount: amount,
+        metric: Int32(metric), rng: rng))
+    return Int32(sources.count - 1)
+  }
+
+  private func instantiate(_ spec: WorkloadSpec, domain d: Int, workload w: Int, vcpuInDomain i: Int, vcpu v: Int, metric: Int) {
+    let taskRNG = stream(d, w, i, 1)
+    let sourceRNG = stream(d, w, i, 2)
+    switch spec.kind {
+    case .burner:
+      var task = GuestTask(kind: .burner, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      task.remaining = Engine.burnerWork
+      _ = addTask(task)
+    case .demand(let fraction, let burst):
+      let task = addTask(GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
+      let period = max(1, Int64((Double(burst) / fraction).rounded()))
+      _ = addSource(
+        vcpu: v, task: task, action: .releaseWork, handlerNs: 0, arrival: .periodic(period: period), amount: burst,
+        metric: metric, rng: sourceRNG)
+    case .periodic(let period, let service, let deadline):
+      var t = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.serviceNs = service
+      t.deadlineNs = deadline
+      let task = addTask(t)
+      _ = addSource(
+        vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
+        rng: sourceRNG)
+    case .server(let arrival, let service, let irqCost):
+      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.service = service
+      let task = addTask(t)
+      _ = addSource(
+        vcpu: v, task: task, action: .request, handlerNs: irqCost, arrival: arrival, metric: metric, rng: sourceRNG)
+    case .phases(let phases):
+      var t = GuestTask(kind: .phases, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.phases = phases
+      let task = addTask(t)
+      tasks[Int(task)].timerSource = addSource(
+        vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+    case .interrupts(let arrival, let handler):
+      _ = addSource(
+        vcpu: v, task: -1, action: .none, handlerNs: handler, arrival: arrival, metric: metric, rng: sourceRNG)
+    }
+  }
+
+  /// Work given to a burner; refilled whenever it runs out (it never blocks).
+  static let burnerWork: Int64 = 1 << 60
+
+  /// Arm every recurring source at its first arrival; start `phases` tasks at their first step.
+  func startSources() {
+    for s in sources.indices {
+      guard let arrival = sources[s].arrival else { continue }
+      let spec = workloadSpec(forMetric: Int(sources[s].metric))
+      var first: Int64
+      switch arrival {
+      case .periodic(let period):
+        first = spec.phaseNs ?? sources[s].rng.below(period)
+      case .poisson(let mean):
+        first = (spec.phaseNs ?? 0) + sources[s].rng.exponential(mean: mean)
+      }
+      queue.push(time: first, kind: .source, target: Int32(s), token: sources[s].gen)
+    }
+    for t in tasks.indices where tasks[t].kind == .phases {
+      let start = workloadSpec(forMetric: Int(tasks[t].metric)).phaseNs ?? 0
+      tasks[t].phaseIndex = -1
+      if start > 0 {
+        armOneShot(Int(tasks[t].timerSource), at: start)
+      } else {
+        advancePhase(t)
+      }
+    }
+  }
+
+  func workloadSpec(forMetric m: Int) -> WorkloadSpec {
+    let counters = metrics.workloads[m]
+    return config.domains[counters.domain].workloads[counters.specIndex]
+  }
+
+  func armOneShot(_ s: Int, at time: Int64) {
+    sources[s].gen &+= 1
+    queue.push(time: time, kind: .source, target: Int32(s), token: sources[s].gen)
+  }
+}

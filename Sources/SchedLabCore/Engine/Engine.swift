@@ -1,0 +1,259 @@
+/// The discrete-event engine: SchedLab's equivalent of Xen's `xen/common/sched/core.c`.
+///
+/// It owns virtual time, the event queue, pCPUs (current vCPU, scheduling timer, softirq), vCPUs
+/// (runstate, processor, affinity), the guests running inside the vCPUs, and the metrics. The
+/// scheduling decisions belong to a ``SchedulerPolicy``.
+///
+/// Determinism: a run is a pure function of its ``SimulationConfig`` (seed included) and the
+/// policy. Events are ordered by (time, insertion sequence); every random draw comes from a stream
+/// derived from (seed, entity); no dictionary order or wall clock reaches the results.
+///
+/// Hot path: events are value types in a heap, per-entity state lives in arrays indexed by dense
+/// IDs, timers are cancelled lazily by generation, and nothing is allocated per event.
+public final class Engine {
+  public let config: SimulationConfig
+  public let topology: HostTopology
+  public let policy: any SchedulerPolicy
+
+  @usableFromInline var queue = EventQueue()
+  /// The current virtual time.
+  public internal(set) var now: Int64 = 0
+
+  // pCPUs
+  @usableFromInline var current: [Int32]
+  @usableFromInline var softirqPending: [Bool]
+  @usableFromInline var sTimerGen: [UInt32]
+  @usableFromInline var idleSince: [Int64]
+
+  // vCPUs
+  @usableFromInline var vDomain: [Int32]
+  @usableFromInline var vIndexInDomain: [Int32]
+  @usableFromInline var runnable: [Bool]
+  @usableFromInline var running: [Bool]
+  @usableFromInline var processor: [Int32]
+  @usableFromInline var migrating: [Bool]
+  /// Parked by the policy (Xen's `_VPF_parked`, credit2 caps): not runnable to the policy.
+  @usableFromInline var parked: [Bool]
+  @usableFromInline var yieldPending: [Bool]
+  @usableFromInline var affinity: [CPUMask]
+  @usableFromInline var runstate: [Runstate]
+  @usableFromInline var runstateSince: [Int64]
+  /// Time the vCPU became runnable after blocking, or -1.
+  @usableFromInline var wakeStamp: [Int64]
+  /// Time the vCPU lost its pCPU while runnable, or -1.
+  @usableFromInline var preemptStamp: [Int64]
+
+  // domains
+  @usableFromInline var domainWeight: [Int]
+  @usableFromInline var domainCap: [Int]
+  @usableFromInline var domainFirstVCPU: [Int]
+
+  // guests
+  @usableFromInline var guests: [GuestKernel] = []
+  @usableFromInline var tasks: [GuestTask] = []
+  @usableFromInline var sources: [IRQSource] = []
+
+  // policy timers
+  @usableFromInline var policyTimerGen: [UInt32] = []
+
+  @usableFromInline var metrics: MetricsRecorder
+  @usableFromInline var observers: [any EngineObserver] = []
+  @usableFromInline var controlActions: [(Int64, (Engine) -> Void)] = []
+  /// Warnings logged by the policy or the engine (bounded).
+  public private(set) var log: [String] = []
+  private var started = false
+
+  /// Build the host, its domains and guests, and hand them to `policy`.
+  public init(config: SimulationConfig, policy: any SchedulerPolicy) {
+    self.config = config
+    self.topology = config.topology
+    self.policy = policy
+    let pcpus = config.topology.pcpuCount
+    let vcpus = config.totalVCPUs
+    current = Array(repeating: -1, count: pcpus)
+    softirqPending = Array(repeating: false, count: pcpus)
+    sTimerGen = Array(repeating: 0, count: pcpus)
+    idleSince = Array(repeating: 0, count: pcpus)
+    vDomain = []
+    vIndexInDomain = []
+    affinity = []
+    domainWeight = config.domains.map(\.weight)
+    domainCap = config.domains.map(\.capPercent)
+    domainFirstVCPU = []
+    for (d, domain) in config.domains.enumerated() {
+      domainFirstVCPU.append(vDomain.count)
+      let mask = domain.hardAffinity ?? config.topology.allPCPUs
+      for i in 0..<domain.vcpus {
+        vDomain.append(Int32(d))
+        vIndexInDomain.append(Int32(i))
+        affinity.append(mask)
+      }
+    }
+    runnable = Array(repeating: false, count: vcpus)
+    running = Array(repeating: false, count: vcpus)
+    processor = Array(repeating: 0, count: vcpus)
+    migrating = Array(repeating: false, count: vcpus)
+    parked = Array(repeating: false, count: vcpus)
+    yieldPending = Array(repeating: false, count: vcpus)
+    runstate = Array(repeating: .blocked, count: vcpus)
+    runstateSince = Array(repeating: 0, count: vcpus)
+    wakeStamp = Array(repeating: -1, count: vcpus)
+    preemptStamp = Array(repeating: -1, count: vcpus)
+    var counters: [WorkloadCounters] = []
+    for (d, domain) in config.domains.enumerated() {
+      for s in domain.workloads.indices { counters.append(WorkloadCounters(domain: d, specIndex: s)) }
+    }
+    metrics = MetricsRecorder(vcpus: vcpus, domains: config.domains.count, pcpus: pcpus, workloads: counters)
+    if config.tieShuffle { queue.tieShuffle = Xoshiro256(seed: config.seed, key: StreamKey.make(-7)) }
+    buildGuests()
+  }
+
+  /// Attach an observer (trace writers, invariant checkers). Observers slow the run slightly.
+  public func addObserver(_ observer: any EngineObserver) { observers.append(observer) }
+
+  /// Schedule `action` at virtual time `time` (control calls from scenario files, tests).
+  public func at(_ time: Int64, _ action: @escaping (Engine) -> Void) {
+    controlActions.append((time, action))
+    queue.push(time: time, kind: .control, target: Int32(controlActions.count - 1))
+  }
+
+  /// Record a warning line (kept up to 1000 lines).
+  public func warn(_ message: String) {
+    if log.count < 1000 { log.append("[\(Nanos.format(now))] \(message)") }
+  }
+
+  // MARK: - Running
+
+  /// Run the simulation to `config.durationNs` and return the measured result.
+  public func run() -> RunResult {
+    start()
+    run(until: config.durationNs)
+    return finish()
+  }
+
+  /// Set up time 0: initial processors, policy init and insert, first wakes, metric events.
+  public func start() {
+    precondition(!started, "an engine runs once")
+    started = true
+    placeInitialProcessors()
+    policy.initialize(context: SchedContext(self))
+    for v in 0..<vDomain.count { policy.insert(VCPUID(v), now: 0) }
+    if config.warmupNs > 0 {
+      queue.push(time: config.warmupNs, kind: .warmupEnd, target: 0)
+    } else {
+      metrics.reset(at: 0)
+    }
+    queue.push(time: config.warmupNs + config.windowNs, kind: .window, target: 0)
+    startSources()
+    // Every vCPU boots runnable (an unpause); a guest with nothing to do blocks at its first dispatch.
+    for v in 0..<vDomain.count { wake(v) }
+  }
+
+  /// Process events up to and including `limit`, then set the clock to `limit`.
+  public func run(until limit: Int64) {
+    while let t = queue.peekTime, t <= limit {
+      let event = queue.pop()!
+      now = event.time
+      metrics.events += 1
+      dispatch(event)
+    }
+    now = max(now, limit)
+  }
+
+  @inline(__always) func dispatch(_ event: Event) {
+    let target = Int(event.target)
+    switch event.kind {
+    case .softirq:
+      softirqPending[target] = false
+      doSchedule(target)
+    case .sTimer:
+      if event.token == sTimerGen[target] { raiseSoftirq(target) }
+    case .guestProgress:
+      if event.token == guests[target].progressGen && guests[target].onCPU { guestProgress(target) }
+    case .source:
+      if event.token == sources[target].gen { sourceFired(target) }
+    case .policyTimer:
+      if event.token == policyTimerGen[target] {
+        policyTimerGen[target] &+= 1
+        policy.timerFired(target, now: now)
+      }
+    case .window:
+      closeWindow()
+      queue.push(time: now + config.windowNs, kind: .window, target: 0)
+    case .warmupEnd:
+      flushAccounting()
+      metrics.reset(at: now)
+      policy.resetCounters()
+    case .control:
+      controlActions[target].1(self)
+    }
+  }
+
+  /// Xen's initial placement: vCPU 0 of a domain on the first pCPU of its affinity, vCPU n on the
+  /// next allowed pCPU after vCPU n−1's.
+  func placeInitialProcessors() {
+    for d in config.domains.indices {
+      let first = domainFirstVCPU[d]
+      var previous: PCPUID?
+      for v in first..<(first + config.domains[d].vcpus) {
+        let mask = affinity[v]
+        let cpu = previous.flatMap { mask.cycle(after: $0) } ?? mask.first!
+        processor[v] = cpu.rawValue
+        previous = cpu
+      }
+    }
+  }
+
+  /// Account every vCPU's current runstate and every idle pCPU up to now.
+  func flushAccounting() {
+    for v in runstate.indices {
+      metrics.runstateNs[v][Int(runstate[v].rawValue)] += now - runstateSince[v]
+      runstateSince[v] = now
+    }
+    for p in current.indices where current[p] < 0 {
+      metrics.idleNs[p] += now - idleSince[p]
+      idleSince[p] = now
+    }
+  }
+
+  /// Running time of every vCPU since the last flush, including the current stretch.
+  @inline(__always) func runningNs(_ v: Int) -> Int64 {
+    metrics.runstateNs[v][0] + (runstate[v] == .running ? now - runstateSince[v] : 0)
+  }
+
+  func closeWindow() {
+    guard now > metrics.measureStart else { return }
+    let window = Double(config.windowNs)
+    var domainRun = Array(repeating: Int64(0), count: config.domains.count)
+    for v in runstate.indices {
+      let total = runningNs(v)
+      let delta = total - metrics.windowBaseNs[v]
+      metrics.windowBaseNs[v] = total
+      metrics.vcpuWindows[v].add(Double(delta) / window)
+      domainRun[Int(vDomain[v])] += delta
+    }
+    for d in domainRun.indices { metrics.domainWindows[d].add(Double(domainRun[d]) / window) }
+  }
+
+  /// End the run: flush the accounting and assemble the result.
+  public func finish() -> RunResult {
+    flushAccounting()
+    return makeResult()
+  }
+}
+
+/// Hooks for trace writers and invariant checkers. Every method has an empty default.
+public protocol EngineObserver: AnyObject {
+  /// `pcpu` switched from `from` to `to` (nil: idle) at `now`.
+  func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine)
+  /// A vCPU changed runstate.
+  func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine)
+  /// The scheduling softirq ran on `pcpu` (after the switch, if any).
+  func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine)
+}
+
+extension EngineObserver {
+  public func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {}
+  public func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine) {}
+  public func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine) {}
+}

@@ -1,0 +1,71 @@
+import HeapModule
+
+/// What an engine event does. Stored as a byte in ``Event``.
+@usableFromInline enum EventKind: UInt8, Sendable {
+  /// `SCHEDULE_SOFTIRQ` on pCPU `target`.
+  case softirq
+  /// The per-pCPU scheduling timer `s_timer` of pCPU `target`, generation `token`.
+  case sTimer
+  /// The running guest's current activity on vCPU `target` ends (generation `token`).
+  case guestProgress
+  /// Interrupt source `target` fires (generation `token`).
+  case source
+  /// Policy timer `target` fires (generation `token`).
+  case policyTimer
+  /// A metrics window closes.
+  case window
+  /// The warm-up ends: metrics are reset.
+  case warmupEnd
+  /// A scheduled control action (index `target`).
+  case control
+}
+
+/// One pending event. Events are totally ordered by (time, seq): `seq` is the insertion order, so two
+/// events at the same nanosecond run in the order they were scheduled. That tie rule is part of the
+/// simulation's specification.
+@usableFromInline struct Event: Comparable, Sendable {
+  @usableFromInline var time: Int64
+  @usableFromInline var seq: UInt64
+  @usableFromInline var kind: EventKind
+  @usableFromInline var target: Int32
+  @usableFromInline var token: UInt32
+
+  @inlinable init(time: Int64, seq: UInt64, kind: EventKind, target: Int32, token: UInt32) {
+    self.time = time
+    self.seq = seq
+    self.kind = kind
+    self.target = target
+    self.token = token
+  }
+
+  @inlinable static func < (a: Event, b: Event) -> Bool {
+    a.time != b.time ? a.time < b.time : a.seq < b.seq
+  }
+
+  @inlinable static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.seq == b.seq }
+}
+
+/// The engine's future-event list: a min-heap keyed (time, seq). Cancellation is lazy: timers carry a
+/// generation token, and a popped event whose token is stale is dropped.
+@usableFromInline struct EventQueue: Sendable {
+  @usableFromInline var heap = Heap<Event>()
+  @usableFromInline var nextSeq: UInt64 = 0
+  /// Optional seeded tie-shuffle: events at equal time get a pseudo-random sequence instead of the
+  /// insertion order, to flush out order-dependent behaviour. Off by default.
+  @usableFromInline var tieShuffle: Xoshiro256?
+
+  @inlinable init() {}
+
+  @inlinable var isEmpty: Bool { heap.isEmpty }
+  @inlinable var count: Int { heap.count }
+
+  @inlinable mutating func push(time: Int64, kind: EventKind, target: Int32, token: UInt32 = 0) {
+    var seq = nextSeq
+    nextSeq &+= 1
+    if tieShuffle != nil { seq = tieShuffle!.next() }
+    heap.insert(Event(time: time, seq: seq, kind: kind, target: target, token: token))
+  }
+
+  @inlinable mutating func pop() -> Event? { heap.popMin() }
+  @inlinable var peekTime: Int64? { heap.min?.time }
+}

@@ -1,0 +1,106 @@
+/// The narrow view of the engine that a policy gets (Xen's scheduler reaches the core through
+/// `sched_unit`/`sched_resource` fields and a handful of functions). Everything a policy may read or
+/// ask for is here; nothing else of the engine is reachable from a policy.
+public struct SchedContext {
+  @usableFromInline unowned let engine: Engine
+
+  init(_ engine: Engine) { self.engine = engine }
+
+  // MARK: Host and entities
+
+  @inlinable public var now: Int64 { engine.now }
+  @inlinable public var topology: HostTopology { engine.topology }
+  @inlinable public var pcpuCount: Int { engine.current.count }
+  @inlinable public var vcpuCount: Int { engine.vDomain.count }
+  @inlinable public var domainCount: Int { engine.domainWeight.count }
+
+  @inlinable public func domain(of v: VCPUID) -> DomainID { DomainID(rawValue: engine.vDomain[v.index]) }
+  /// The vCPU's index within its domain.
+  @inlinable public func indexInDomain(_ v: VCPUID) -> Int { Int(engine.vIndexInDomain[v.index]) }
+  @inlinable public func vcpus(of d: DomainID) -> Range<Int> {
+    let first = engine.domainFirstVCPU[d.index]
+    return first..<(first + engine.config.domains[d.index].vcpus)
+  }
+  @inlinable public func weight(of d: DomainID) -> Int { engine.domainWeight[d.index] }
+  @inlinable public func capPercent(of d: DomainID) -> Int { engine.domainCap[d.index] }
+  public func domainName(_ d: DomainID) -> String { engine.config.domains[d.index].name }
+  @inlinable public func hardAffinity(of v: VCPUID) -> CPUMask { engine.affinity[v.index] }
+
+  // MARK: Runstate
+
+  /// Whether the vCPU wants to run (not blocked, not paused by a migration).
+  @inlinable public func isRunnable(_ v: VCPUID) -> Bool { engine.policyRunnable(v.index) }
+  /// Whether the vCPU currently holds a pCPU.
+  @inlinable public func isRunning(_ v: VCPUID) -> Bool { engine.running[v.index] }
+  @inlinable public func runstate(_ v: VCPUID) -> Runstate { engine.runstate[v.index] }
+  /// When the vCPU entered its current runstate (for a running vCPU: when it was dispatched;
+  /// Xen's `state_entry_time`).
+  @inlinable public func runstateEntryTime(_ v: VCPUID) -> Int64 { engine.runstateSince[v.index] }
+  /// The pCPU the vCPU runs on or last ran on (Xen's `unit->res`).
+  @inlinable public func processor(_ v: VCPUID) -> PCPUID { PCPUID(rawValue: engine.processor[v.index]) }
+  /// Move a vCPU that is not running to another pCPU (Xen's `sched_set_res`).
+  @inlinable public func setProcessor(_ v: VCPUID, _ p: PCPUID) {
+    precondition(!engine.running[v.index] || engine.processor[v.index] == p.rawValue, "setProcessor on a running vCPU")
+    precondition(engine.affinity[v.index].contains(p), "setProcessor outside hard affinity")
+    engine.processor[v.index] = p.rawValue
+  }
+  /// The vCPU running on `p`, or nil when it is idle.
+  @inlinable public func current(_ p: PCPUID) -> VCPUID? {
+    let v = engine.current[p.index]
+    return v >= 0 ? VCPUID(rawValue: v) : nil
+  }
+
+  // MARK: Guest hints (read by boost policies)
+
+  @inlinable public func interruptsMasked(_ v: VCPUID) -> Bool { engine.guests[v.index].irqsMasked }
+  @inlinable public func dontDesched(_ v: VCPUID) -> Bool { engine.guests[v.index].dontDesched }
+  @inlinable public func inInterruptHandler(_ v: VCPUID) -> Bool { engine.guests[v.index].inHandler }
+
+  // MARK: Actions
+
+  /// Send `SCHEDULE_SOFTIRQ` to `p` (a tickle / IPI).
+  @inlinable public func tickle(_ p: PCPUID) { engine.raiseSoftirq(p.index) }
+
+  /// Ask the core to migrate a running vCPU (Xen: set `_VPF_migrating` and tickle): once it is
+  /// switched out and its context saved, the engine calls `pickResource`, `migrate` and `wake`.
+  /// While the request is pending the vCPU is not runnable to the policy.
+  public func requestMigration(_ v: VCPUID) {
+    engine.migrating[v.index] = true
+    if engine.running[v.index] { engine.raiseSoftirq(Int(engine.processor[v.index])) }
+  }
+
+  /// Park or unpark a vCPU (Xen's `_VPF_parked`, set by credit2 when a capped domain runs out of
+  /// budget). A parked vCPU is not runnable to the policy and is not woken by the engine; the
+  /// policy requeues it itself when it unparks it.
+  public func setParked(_ v: VCPUID, _ value: Bool) {
+    engine.parked[v.index] = value
+    if value && engine.running[v.index] { engine.raiseSoftirq(Int(engine.processor[v.index])) }
+  }
+
+  /// Whether the guest wants to run, ignoring parking and migration (Xen: not `VPF_blocked`).
+  @inlinable public func guestWantsToRun(_ v: VCPUID) -> Bool { engine.runnable[v.index] }
+
+  /// Allocate a policy timer; returns its ID for ``armTimer(_:at:)``.
+  public func createTimer() -> Int {
+    engine.policyTimerGen.append(0)
+    return engine.policyTimerGen.count - 1
+  }
+
+  /// Arm (or re-arm) a policy timer for absolute time `time`.
+  @inlinable public func armTimer(_ timer: Int, at time: Int64) {
+    engine.policyTimerGen[timer] &+= 1
+    engine.queue.push(time: time, kind: .policyTimer, target: Int32(timer), token: engine.policyTimerGen[timer])
+  }
+
+  @inlinable public func cancelTimer(_ timer: Int) { engine.policyTimerGen[timer] &+= 1 }
+
+  /// Change a domain's parameters as the toolstack would (the engine's copy; the policy applies
+  /// them in ``SchedulerPolicy/adjust(_:weight:capPercent:now:)``).
+  public func recordDomainParameters(_ d: DomainID, weight: Int?, capPercent: Int?) {
+    if let weight { engine.domainWeight[d.index] = weight }
+    if let capPercent { engine.domainCap[d.index] = capPercent }
+  }
+
+  /// Log a warning line into the run's log (Xen's `printk(XENLOG_WARNING ...)`).
+  public func warn(_ message: String) { engine.warn(message) }
+}

@@ -1,0 +1,116 @@
+import DequeModule
+
+/// The guest kernel model that runs inside each vCPU.
+///
+/// - Interrupt handlers run first, one at a time, with interrupts masked; each has a cost in CPU
+///   time. An interrupt's effect on the guest (a request queued, a job released, a task woken)
+///   happens when its handler returns.
+/// - Guest tasks are real-time or normal. The guest runs the first ready real-time task, else the
+///   normal tasks in round-robin with a guest tick (default 4 ms) when more than one is ready.
+/// - With nothing to do the vCPU blocks (Xen: `SCHEDOP_block`) and wakes on an interrupt; guest
+///   timers are interrupts too (Xen delivers `VIRQ_TIMER` as an event).
+/// - Work advances only while the vCPU holds a pCPU, so a job's latency is host delay plus guest
+///   delay.
+@usableFromInline struct GuestKernel: Sendable {
+  @usableFromInline var vcpu: Int32
+  @usableFromInline var firstTask: Int32
+  @usableFromInline var taskCount: Int32
+  /// Interrupts delivered and not yet handled, oldest first (the head is being handled if
+  /// `inHandler`).
+  @usableFromInline var pending: Deque<PendingIRQ>
+  @usableFromInline var inHandler = false
+  @usableFromInline var handlerRemaining: Int64 = 0
+  /// The task being run, or -1.
+  @usableFromInline var activeTask: Int32 = -1
+  /// Time from which the current activity is charged (may lie ahead of now by a context-switch cost).
+  @usableFromInline var activityStart: Int64 = 0
+  @usableFromInline var onCPU = false
+  @usableFromInline var progressGen: UInt32 = 0
+  /// CPU time the active normal task has had in its current guest round-robin slice.
+  @usableFromInline var sliceUsed: Int64 = 0
+  /// Next normal task to consider, for round-robin.
+  @usableFromInline var rrCursor: Int32 = 0
+  /// Guest hints the policy may read.
+  @usableFromInline var irqsMasked = false
+  @usableFromInline var dontDesched = false
+
+  init(vcpu: Int32, firstTask: Int32, taskCount: Int32) {
+    self.vcpu = vcpu
+    self.firstTask = firstTask
+    self.taskCount = taskCount
+    self.pending = Deque(minimumCapacity: 16)
+  }
+}
+
+@usableFromInline struct PendingIRQ: Sendable {
+  @usableFromInline var source: Int32
+  /// When the interrupt was raised (request arrival, job release).
+  @usableFromInline var stamp: Int64
+}
+
+@usableFromInline enum TaskKind: UInt8, Sendable {
+  case burner, demand, periodic, server, phases
+}
+
+/// One guest task. `remaining` is the CPU work left in its current burst, job or request; the task
+/// is ready when it is positive.
+@usableFromInline struct GuestTask: Sendable {
+  @usableFromInline var kind: TaskKind
+  @usableFromInline var vcpu: Int32
+  @usableFromInline var realtime: Bool
+  /// Index of the workload's metrics record.
+  @usableFromInline var metric: Int32
+  @usableFromInline var remaining: Int64 = 0
+  /// Release or arrival time of the job or request in service.
+  @usableFromInline var currentStamp: Int64 = 0
+  /// Jobs or requests waiting behind the current one: their release or arrival times.
+  @usableFromInline var queue: Deque<Int64>
+  @usableFromInline var phaseIndex: Int = 0
+  /// The one-shot timer source a `phases` task sleeps on, or -1.
+  @usableFromInline var timerSource: Int32 = -1
+  // Parameters.
+  @usableFromInline var serviceNs: Int64 = 0
+  @usableFromInline var deadlineNs: Int64 = 0
+  @usableFromInline var service: ServiceTime = .constant(0)
+  @usableFromInline var phases: [Phase] = []
+  @usableFromInline var rng: Xoshiro256
+
+  init(kind: TaskKind, vcpu: Int32, realtime: Bool, metric: Int32, rng: Xoshiro256) {
+    self.kind = kind
+    self.vcpu = vcpu
+    self.realtime = realtime
+    self.metric = metric
+    self.queue = Deque(minimumCapacity: 4)
+    self.rng = rng
+  }
+
+  @inlinable var ready: Bool { remaining > 0 }
+}
+
+/// What a handler does to the guest when it returns.
+@usableFromInline enum IRQAction: UInt8, Sendable {
+  /// Nothing but its cost (a device interrupt).
+  case none
+  /// Add `amount` of work to the task (open-loop demand).
+  case releaseWork
+  /// Release a periodic job stamped with the interrupt time.
+  case releaseJob
+  /// Queue a request stamped with its arrival time.
+  case request
+  /// Wake the task from its sleep (guest timer).
+  case wakeTask
+}
+
+/// A source of interrupts for one vCPU: a device, or a guest timer.
+@usableFromInline struct IRQSource: Sendable {
+  @usableFromInline var vcpu: Int32
+  @usableFromInline var task: Int32
+  @usableFromInline var action: IRQAction
+  @usableFromInline var handlerNs: Int64
+  /// nil: one-shot (re-armed by the guest).
+  @usableFromInline var arrival: ArrivalProcess?
+  @usableFromInline var amount: Int64 = 0
+  @usableFromInline var gen: UInt32 = 0
+  @usableFromInline var metric: Int32
+  @usableFromInline var rng: Xoshiro256
+}

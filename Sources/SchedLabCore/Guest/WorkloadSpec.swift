@@ -1,0 +1,89 @@
+/// Workload descriptions: named, parameterised generators of guest tasks and interrupt sources.
+/// A scenario attaches workloads to vCPUs; the engine turns each into tasks and sources of the guest
+/// kernel that runs on the vCPU (see ``GuestKernel``).
+
+/// How a stream of events is spaced in time.
+public enum ArrivalProcess: Hashable, Sendable {
+  /// Exactly every `period` ns.
+  case periodic(period: Int64)
+  /// Poisson arrivals: exponential gaps with the given mean, in ns.
+  case poisson(meanGap: Int64)
+}
+
+/// A service-time distribution for requests.
+public enum ServiceTime: Hashable, Sendable {
+  case constant(Int64)
+  case exponential(mean: Int64)
+  /// `short` with probability 1 - `longFraction`, else `long`.
+  case bimodal(short: Int64, long: Int64, longFraction: Double)
+
+  public var mean: Double {
+    switch self {
+    case .constant(let v): return Double(v)
+    case .exponential(let m): return Double(m)
+    case .bimodal(let s, let l, let p): return Double(s) * (1 - p) + Double(l) * p
+    }
+  }
+}
+
+/// One step of a `phases` cycle (George Dunlap's sched-sim workload model).
+public enum Phase: Hashable, Sendable {
+  /// Compute for this much CPU time.
+  case run(Int64)
+  /// Sleep for this much wall time.
+  case block(Int64)
+  /// Call the yield hypercall (SCHEDOP_yield) and carry on.
+  case yield
+}
+
+/// The workloads of issue #2. Parameters carry their unit in the name.
+public enum WorkloadKind: Hashable, Sendable {
+  /// Always runnable.
+  case burner
+  /// Open-loop demand: a burst of `burstNs` of work is released every `burstNs / fraction`, so the
+  /// vCPU uses `fraction` of a pCPU when alone. Unserved work accumulates (a backlog), so a starved
+  /// demand workload stays runnable like a burner until it has caught up.
+  case demand(fraction: Double, burstNs: Int64)
+  /// A job of `serviceNs` every `periodNs`, due `deadlineNs` after its release (audio, video).
+  case periodic(periodNs: Int64, serviceNs: Int64, deadlineNs: Int64)
+  /// A request server: requests arrive by `arrival` as device interrupts (handler `irqCostNs`), queue
+  /// in the guest and are served one at a time; records response times and throughput.
+  case server(arrival: ArrivalProcess, service: ServiceTime, irqCostNs: Int64)
+  /// A cycle of run/block/yield steps (closed loop: a late run delays the rest of the cycle).
+  case phases([Phase])
+  /// A device interrupting the vCPU with a handler of `handlerNs`, run with interrupts masked.
+  case interrupts(arrival: ArrivalProcess, handlerNs: Int64)
+}
+
+/// A workload bound to a domain, as the scenario gives it.
+public struct WorkloadSpec: Hashable, Sendable {
+  /// Display name (unique within the domain).
+  public var name: String
+  public var kind: WorkloadKind
+  /// Guest task class: real-time tasks always run before normal ones inside the guest.
+  public var realtime: Bool
+  /// Which vCPUs of the domain run an instance; nil means every vCPU.
+  public var vcpu: Int?
+  /// Offset of the first release or arrival; nil draws it uniformly in one period from the seed.
+  public var phaseNs: Int64?
+
+  public init(name: String, kind: WorkloadKind, realtime: Bool = false, vcpu: Int? = nil, phaseNs: Int64? = nil) {
+    self.name = name
+    self.kind = kind
+    self.realtime = realtime
+    self.vcpu = vcpu
+    self.phaseNs = phaseNs
+  }
+
+  /// The type name used in scenario files and reports.
+  public var typeName: String {
+    switch kind {
+    case .burner: return "burner"
+    case .demand: return "demand"
+    case .periodic: return "periodic"
+    case .server: return "server"
+    case .phases: return "phases"
+    case .interrupts: return "interrupts"
+    }
+  }
+}

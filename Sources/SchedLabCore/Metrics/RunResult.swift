@@ -1,0 +1,123 @@
+/// The measured outcome of one run. Shares are fractions of one pCPU (0.42 = 42% of a pCPU) over the
+/// measured interval (the run after its warm-up).
+public struct RunResult: Sendable {
+  public var scheduler: String
+  public var seed: UInt64
+  public var durationNs: Int64
+  public var warmupNs: Int64
+  public var measuredNs: Int64
+  public var topology: HostTopology
+  public var domains: [DomainResult]
+  public var host: HostResult
+  public var counters: [PolicyCounter]
+  public var log: [String]
+}
+
+public struct WindowSummary: Hashable, Sendable {
+  public var windows: Int
+  public var min: Double
+  public var max: Double
+  public var mean: Double
+  public var stdev: Double
+
+  init(_ stats: WindowStats) {
+    windows = stats.count
+    min = stats.count > 0 ? stats.min : 0
+    max = stats.count > 0 ? stats.max : 0
+    mean = stats.mean
+    stdev = stats.stdev
+  }
+}
+
+public struct DomainResult: Sendable {
+  public var name: String
+  public var weight: Int
+  public var capPercent: Int
+  public var runningNs: Int64
+  public var share: Double
+  public var window: WindowSummary
+  public var wakeLatency: LatencySummary
+  public var preemptWait: LatencySummary
+  public var vcpus: [VCPUResult]
+  public var workloads: [WorkloadResult]
+}
+
+public struct VCPUResult: Sendable {
+  public var index: Int
+  /// Time in each runstate, indexed by ``Runstate/rawValue``.
+  public var runstateNs: [Int64]
+  public var share: Double
+  public var window: WindowSummary
+  public var wakeLatency: LatencySummary
+}
+
+public struct WorkloadResult: Sendable {
+  public var name: String
+  public var type: String
+  /// Periodic: jobs released; server: requests arrived.
+  public var released: Int64
+  public var completed: Int64
+  public var deadlineMisses: Int64
+  public var interrupts: Int64
+  /// Job or request response times (release or arrival → completion).
+  public var response: LatencySummary
+  /// Completed jobs or requests per second of measured time.
+  public var throughputPerS: Double
+  public var missRatio: Double { completed > 0 ? Double(deadlineMisses) / Double(completed) : 0 }
+}
+
+public struct HostResult: Sendable {
+  public var pcpus: Int
+  public var contextSwitchesPerS: Double
+  public var migrationsPerS: Double
+  public var idleFraction: Double
+  /// Events the engine processed during the measured interval.
+  public var events: Int64
+}
+
+extension Engine {
+  func makeResult() -> RunResult {
+    let measured = max(1, now - metrics.measureStart)
+    let seconds = Double(measured) / 1e9
+    var domains: [DomainResult] = []
+    var metricIndex = 0
+    for (d, domain) in config.domains.enumerated() {
+      var vcpus: [VCPUResult] = []
+      var domainRun: Int64 = 0
+      for i in 0..<domain.vcpus {
+        let v = domainFirstVCPU[d] + i
+        let run = metrics.runstateNs[v][0]
+        domainRun += run
+        vcpus.append(
+          VCPUResult(
+            index: i, runstateNs: metrics.runstateNs[v], share: Double(run) / Double(measured),
+            window: WindowSummary(metrics.vcpuWindows[v]), wakeLatency: metrics.vcpuWake[v].summary))
+      }
+      var workloads: [WorkloadResult] = []
+      for spec in domain.workloads {
+        let c = metrics.workloads[metricIndex]
+        metricIndex += 1
+        workloads.append(
+          WorkloadResult(
+            name: spec.name, type: spec.typeName, released: c.released, completed: c.completed,
+            deadlineMisses: c.deadlineMisses, interrupts: c.interrupts, response: c.response.summary,
+            throughputPerS: Double(c.completed) / seconds))
+      }
+      domains.append(
+        DomainResult(
+          name: domain.name, weight: domainWeight[d], capPercent: domainCap[d], runningNs: domainRun,
+          share: Double(domainRun) / Double(measured), window: WindowSummary(metrics.domainWindows[d]),
+          wakeLatency: metrics.domainWake[d].summary, preemptWait: metrics.domainPreemptWait[d].summary,
+          vcpus: vcpus, workloads: workloads))
+    }
+    let idle = metrics.idleNs.reduce(0, +)
+    let host = HostResult(
+      pcpus: topology.pcpuCount, contextSwitchesPerS: Double(metrics.contextSwitches) / seconds,
+      migrationsPerS: Double(metrics.migrations) / seconds,
+      idleFraction: Double(idle) / (Double(measured) * Double(topology.pcpuCount)), events: metrics.events)
+    return RunResult(
+      scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
+      measuredNs: measured, topology: topology, domains: domains, host: host, counters: policy.counters(),
+      log: log)
+  }
+}

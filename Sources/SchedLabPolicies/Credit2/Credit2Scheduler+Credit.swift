@@ -1,0 +1,71 @@
+import SchedLabCore
+
+/// Credit arithmetic: burning, conversion, reset and slice length (credit2.c §§ t2c, c2t,
+/// burn_credits, reset_credit, csched2_runtime).
+extension Credit2Scheduler {
+  /// `t2c_update`: charge `time` ns of running to unit `v`, scaled by max_weight/weight with the
+  /// division remainder kept in `residual`; clamp at CREDIT_MIN.
+  func timeToCredit(_ v: Int, time: Int64) {
+    let rq = unitRunqueue[v]
+    let w = weight(v)
+    let value = time * runqueues[rq].maxWeight + residual[v]
+    residual[v] = value % w
+    credit[v] -= value / w
+    if credit[v] < Self.creditMin { credit[v] = Self.creditMin }
+  }
+
+  /// `c2t`: how long unit `v` runs to burn `amount` credit.
+  func creditToTime(_ v: Int, amount: Int64) -> Int64 {
+    amount * weight(v) / runqueues[unitRunqueue[v]].maxWeight
+  }
+
+  /// `burn_credits`: charge a running unit for the time since its `start_time`.
+  func burnCredits(_ v: Int, now: Int64) {
+    let delta = now - startTime[v]
+    guard delta > 0 else { return }
+    timeToCredit(v, time: delta)
+    if hasCap(v) { budget[v] -= delta }
+    startTime[v] = now
+  }
+
+  /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
+  /// runnable unit with credit left.
+  func resetCredit(_ rq: Int, snext: Int, now: Int64) {
+    stats.creditResets += 1
+    // A unit at the floor gets a double increment, so it is back in the black (Xen computes
+    // m = 1 + (-credit)/CREDIT_INIT).
+    let multiplier: Int64 = credit[snext] <= Self.creditMin ? 2 : 1
+    for u in runqueues[rq].units {
+      let v = Int(u)
+      if context.isRunning(VCPUID(v)) {
+        burnCredits(v, now: now)
+        if hasCap(v) && budget[v] <= 0 { tickle(context.processor(VCPUID(v)).index) }
+      }
+      credit[v] = min(credit[v] + multiplier * Self.creditInit, Self.creditInit + Self.carryoverMax)
+      startTime[v] = now
+    }
+  }
+
+  /// `csched2_runtime`: the slice for `snext` on `cpu`: run until its credit would equal the best
+  /// waiter's, within [min_time, MAX_TIMER], never beyond its cap budget.
+  func runtime(_ snext: Int, cpu: Int, now: Int64) -> Int64 {
+    var minTime = Self.minTimer
+    if ratelimitNs > 0 {
+      var r = ratelimitNs
+      if context.isRunning(VCPUID(snext)) {
+        r = context.runstateEntryTime(VCPUID(snext)) + ratelimitNs - now
+      }
+      minTime = max(minTime, r)
+    }
+    let rq = unitRunqueue[snext]
+    var waiter: Int64 = 0
+    if let head = runqueues[rq].runq.first, credit[Int(head)] > 0 { waiter = credit[Int(head)] }
+    if inflightCredit { waiter = max(waiter, inflight[cpu]) }
+    var rtCredit = credit[snext]
+    if waiter > 0 { rtCredit = credit[snext] - waiter }
+    var time = rtCredit > 0 ? creditToTime(snext, amount: rtCredit) : 0
+    if hasCap(snext) { time = min(time, budget[snext]) }
+    if time < minTime { return minTime }
+    return min(time, Self.maxTimer)
+  }
+}

@@ -1,0 +1,160 @@
+public import SchedLabCore
+
+/// The type and range of a policy tunable.
+public enum ParameterKind: Hashable, Sendable {
+  case integer(ClosedRange<Int64>)
+  case boolean
+  case choice([String])
+}
+
+/// A tunable's value.
+public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
+  case integer(Int64)
+  case boolean(Bool)
+  case choice(String)
+
+  public var description: String {
+    switch self {
+    case .integer(let v): return String(v)
+    case .boolean(let b): return b ? "true" : "false"
+    case .choice(let c): return c
+    }
+  }
+}
+
+/// A named tunable, with its Xen name (units in the name), range, default and meaning.
+public struct ParameterSpec: Hashable, Sendable {
+  public var name: String
+  public var kind: ParameterKind
+  public var defaultValue: ParameterValue
+  public var doc: String
+  /// Extra rule beyond the range (Xen's ratelimit: 0 or 100...500000); returns a reason or nil.
+  public var extraRule: (@Sendable (ParameterValue) -> String?)?
+
+  public init(
+    _ name: String, _ kind: ParameterKind, default defaultValue: ParameterValue, _ doc: String,
+    rule: (@Sendable (ParameterValue) -> String?)? = nil
+  ) {
+    self.name = name
+    self.kind = kind
+    self.defaultValue = defaultValue
+    self.doc = doc
+    self.extraRule = rule
+  }
+
+  public static func == (a: ParameterSpec, b: ParameterSpec) -> Bool { a.name == b.name && a.kind == b.kind }
+  public func hash(into h: inout Hasher) { h.combine(name) }
+
+  /// Human-readable range for listings and error messages.
+  public var rangeText: String {
+    switch kind {
+    case .integer(let r): return "\(r.lowerBound)...\(r.upperBound)"
+    case .boolean: return "true|false"
+    case .choice(let options): return options.joined(separator: "|")
+    }
+  }
+
+  /// Check a value against the range and extra rule; returns the reason it is refused, or nil.
+  public func check(_ value: ParameterValue) -> String? {
+    switch (kind, value) {
+    case (.integer(let r), .integer(let v)):
+      if !r.contains(v) { return "\(v) is outside \(rangeText)" }
+    case (.boolean, .boolean): break
+    case (.choice(let options), .choice(let c)):
+      if !options.contains(c) { return "'\(c)' is not one of \(rangeText)" }
+    default:
+      return "expected \(rangeText)"
+    }
+    return extraRule?(value)
+  }
+}
+
+/// Resolved tunables of one policy instance: every parameter has a value (given or default).
+public struct ParameterSet: Hashable, Sendable {
+  public private(set) var values: [String: ParameterValue]
+  public let specs: [ParameterSpec]
+
+  public init(specs: [ParameterSpec], overrides: [String: ParameterValue] = [:]) throws(ParameterError) {
+    self.specs = specs
+    var values: [String: ParameterValue] = [:]
+    for spec in specs { values[spec.name] = spec.defaultValue }
+    for key in overrides.keys.sorted() {
+      guard let spec = specs.first(where: { $0.name == key }) else {
+        throw ParameterError(parameter: key, reason: "unknown parameter (known: \(specs.map(\.name).joined(separator: ", ")))")
+      }
+      let value = overrides[key]!
+      if let reason = spec.check(value) { throw ParameterError(parameter: key, reason: reason) }
+      values[key] = value
+    }
+    self.values = values
+  }
+
+  public func integer(_ name: String) -> Int64 {
+    guard case .integer(let v) = values[name] else { preconditionFailure("no integer parameter \(name)") }
+    return v
+  }
+
+  public func boolean(_ name: String) -> Bool {
+    guard case .boolean(let v) = values[name] else { preconditionFailure("no boolean parameter \(name)") }
+    return v
+  }
+
+  public func choice(_ name: String) -> String {
+    guard case .choice(let v) = values[name] else { preconditionFailure("no choice parameter \(name)") }
+    return v
+  }
+
+  /// (name, value) pairs in declaration order, for reports.
+  public var ordered: [(String, ParameterValue)] { specs.map { ($0.name, values[$0.name]!) } }
+}
+
+/// A tunable was refused.
+public struct ParameterError: Error, Hashable, Sendable {
+  public var parameter: String
+  public var reason: String
+}
+
+/// How a policy turns domain weights into shares; the ideal-share oracle follows the policy it judges.
+public enum WeightSemantics: String, Hashable, Sendable {
+  /// Every vCPU competes with its domain's weight (credit2): a 4-vCPU domain weighs like four VMs.
+  case perVCPU = "per-vcpu"
+  /// The domain's weight is shared among its active vCPUs (credit1).
+  case perDomain = "per-domain"
+  /// Weights are ignored; every vCPU is equal (rr).
+  case equal = "equal"
+}
+
+/// One entry of the policy table (Xen's `REGISTER_SCHEDULER`).
+public struct PolicyDescriptor: Sendable {
+  public var name: String
+  public var aliases: [String]
+  public var summary: String
+  public var weights: WeightSemantics
+  public var parameters: [ParameterSpec]
+  public var make: @Sendable (ParameterSet) -> any SchedulerPolicy
+
+  public init(
+    name: String, aliases: [String] = [], summary: String, weights: WeightSemantics, parameters: [ParameterSpec],
+    make: @escaping @Sendable (ParameterSet) -> any SchedulerPolicy
+  ) {
+    self.name = name
+    self.aliases = aliases
+    self.summary = summary
+    self.weights = weights
+    self.parameters = parameters
+    self.make = make
+  }
+
+  /// Build a policy with the given overrides (checked against the table).
+  public func instantiate(_ overrides: [String: ParameterValue] = [:]) throws(ParameterError) -> any SchedulerPolicy {
+    make(try ParameterSet(specs: parameters, overrides: overrides))
+  }
+}
+
+/// Xen's ratelimit rule: 0 (off) or 100...500000 µs.
+@Sendable func ratelimitRule(_ value: ParameterValue) -> String? {
+  if case .integer(let v) = value, v != 0 && !(100...500_000).contains(v) {
+    return "must be 0 (off) or 100...500000 us, as Xen's XEN_SYSCTL_SCHED_RATELIMIT_MIN/MAX"
+  }
+  return nil
+}

@@ -1,0 +1,15 @@
+/// The table of policies, as Xen's `REGISTER_SCHEDULER` lines: names, aliases, tunables, factories.
+/// Adding a policy means adding one folder and one line here.
+public enum PolicyRegistry {
+  public static let all: [PolicyDescriptor] = [
+    Credit2Scheduler.descriptor,
+    RoundRobinScheduler.descriptor,
+  ]
+
+  /// The descriptor for a name or alias, or nil.
+  public static func lookup(_ name: String) -> PolicyDescriptor? {
+    all.first { $0.name == name || $0.aliases.contains(name) }
+  }
+
+  public static var names: [String] { all.map(\.name) }
+}
