@@ -3,12 +3,15 @@ extension Engine {
   /// Interrupt source `s` fires now: re-arm it if recurring, then deliver the interrupt.
   func sourceFired(_ s: Int) {
     if let arrival = sources[s].arrival {
-      let gap: Int64
+      let next: Int64
       switch arrival {
-      case .periodic(let period): gap = period
-      case .poisson(let mean): gap = sources[s].rng.exponential(mean: mean)
+      case .periodic(let period): next = now + period
+      case .poisson(let mean): next = now + sources[s].rng.exponential(mean: mean)
+      case .jittered(let period):
+        sources[s].periodStart += period
+        next = sources[s].periodStart + sources[s].rng.below(period)
       }
-      queue.push(time: now + gap, kind: .source, target: Int32(s), token: sources[s].gen)
+      queue.push(time: next, kind: .source, target: Int32(s), token: sources[s].gen)
     }
     deliverInterrupt(s, stamp: now)
   }

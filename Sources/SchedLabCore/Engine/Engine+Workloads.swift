@@ -1,8 +1,13 @@
 /// Turning workload specifications into guest tasks and interrupt sources.
 extension Engine {
-  /// Random stream keys: (domain, workload, vCPU-in-domain, role).
+  /// Random stream keys: (domain name, workload name, vCPU-in-domain, role). Names rather than
+  /// positions, so that a domain draws the same numbers alone (demand measurement) as among others.
   private func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
-    Xoshiro256(seed: config.seed, key: StreamKey.make(d, w, i, role))
+    let domain = config.domains[d]
+    let key = StreamKey.make(
+      Int(truncatingIfNeeded: StreamKey.hash(domain.name)), Int(truncatingIfNeeded: StreamKey.hash(domain.workloads[w].name)),
+      i, role)
+    return Xoshiro256(seed: config.seed, key: key)
   }
 
   func buildGuests() {
@@ -44,11 +49,14 @@ extension Engine {
       var task = GuestTask(kind: .burner, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       task.remaining = Engine.burnerWork
       _ = addTask(task)
-    case .demand(let fraction, let burst):
+    case .demand(let fraction, let burst, let arrival):
       let task = addTask(GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
       let period = max(1, Int64((Double(burst) / fraction).rounded()))
       _ = addSource(
-        vcpu: v, task: task, action: .releaseWork, handlerNs: 0, arrival: .periodic(period: period), amount: burst,
+        vcpu: v, task: task, action: .releaseWork, handlerNs: 0,
+        arrival: arrival == .poisson
+          ? .poisson(meanGap: period) : (arrival == .periodic ? .periodic(period: period) : .jittered(period: period)),
+        amount: burst,
         metric: metric, rng: sourceRNG)
     case .periodic(let period, let service, let deadline):
       var t = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
@@ -90,6 +98,9 @@ extension Engine {
         first = spec.phaseNs ?? sources[s].rng.below(period)
       case .poisson(let mean):
         first = (spec.phaseNs ?? 0) + sources[s].rng.exponential(mean: mean)
+      case .jittered(let period):
+        sources[s].periodStart = spec.phaseNs ?? 0
+        first = sources[s].periodStart + sources[s].rng.below(period)
       }
       queue.push(time: first, kind: .source, target: Int32(s), token: sources[s].gen)
     }

@@ -110,6 +110,8 @@ import DequeModule
   /// nil: one-shot (re-armed by the guest).
   @usableFromInline var arrival: ArrivalProcess?
   @usableFromInline var amount: Int64 = 0
+  /// Start of the current period, for jittered arrivals.
+  @usableFromInline var periodStart: Int64 = 0
   @usableFromInline var gen: UInt32 = 0
   @usableFromInline var metric: Int32
   @usableFromInline var rng: Xoshiro256

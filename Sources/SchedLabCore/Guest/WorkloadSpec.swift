@@ -8,6 +8,17 @@ public enum ArrivalProcess: Hashable, Sendable {
   case periodic(period: Int64)
   /// Poisson arrivals: exponential gaps with the given mean, in ns.
   case poisson(meanGap: Int64)
+  /// One arrival in every period, at a uniformly random point within it: the long-run rate is
+  /// exact, as with `periodic`, but separate sources do not stay in lock-step.
+  case jittered(period: Int64)
+
+  /// Mean time between arrivals.
+  public var meanGap: Int64 {
+    switch self {
+    case .periodic(let p), .jittered(let p): return p
+    case .poisson(let m): return m
+    }
+  }
 }
 
 /// A service-time distribution for requests.
@@ -36,14 +47,20 @@ public enum Phase: Hashable, Sendable {
   case yield
 }
 
+/// How a `demand` workload spaces its bursts (the period is burst / fraction).
+public enum DemandArrival: String, Hashable, Sendable, CaseIterable {
+  case periodic, jittered, poisson
+}
+
 /// The workloads of issue #2. Parameters carry their unit in the name.
 public enum WorkloadKind: Hashable, Sendable {
   /// Always runnable.
   case burner
-  /// Open-loop demand: a burst of `burstNs` of work is released every `burstNs / fraction`, so the
-  /// vCPU uses `fraction` of a pCPU when alone. Unserved work accumulates (a backlog), so a starved
-  /// demand workload stays runnable like a burner until it has caught up.
-  case demand(fraction: Double, burstNs: Int64)
+  /// Open-loop demand: a burst of `burstNs` of work is released every `burstNs / fraction` (exactly,
+  /// or on average with Poisson arrivals), so the vCPU uses `fraction` of a pCPU when alone.
+  /// Unserved work accumulates (a backlog), so a starved demand workload stays runnable like a
+  /// burner until it has caught up.
+  case demand(fraction: Double, burstNs: Int64, arrival: DemandArrival = .jittered)
   /// A job of `serviceNs` every `periodNs`, due `deadlineNs` after its release (audio, video).
   case periodic(periodNs: Int64, serviceNs: Int64, deadlineNs: Int64)
   /// A request server: requests arrive by `arrival` as device interrupts (handler `irqCostNs`), queue

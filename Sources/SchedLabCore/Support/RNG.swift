@@ -71,6 +71,16 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 
 /// Stable 64-bit keys for random streams, built from small integers (FNV-1a over the words).
 public enum StreamKey {
+  /// FNV-1a of a string's UTF-8 bytes: stable across processes, unlike `hashValue`.
+  public static func hash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    return hash
+  }
+
   public static func make(_ parts: Int...) -> UInt64 {
     var hash: UInt64 = 0xCBF2_9CE4_8422_2325
     for part in parts {

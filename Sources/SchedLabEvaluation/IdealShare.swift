@@ -1,0 +1,115 @@
+public import SchedLabCore
+
+/// The ideal scheduler of the 2009 seed, as an oracle: weighted max-min fairness ("water-filling").
+///
+/// Every vCPU gets its demand or its weighted share of what is left, whichever is less, raised
+/// together until each is either satisfied or blocked by a limit: no vCPU above one pCPU (demands are
+/// per vCPU, at most 1), a domain's cap, and hard affinity (the vCPUs pinned to a set of pCPUs can
+/// use at most that many pCPUs between them, checked exactly as a bipartite max-flow). This is
+/// progressive filling: find the largest level λ at which every unfrozen vCPU can have
+/// min(demand, weight·λ), freeze the vCPUs that cannot grow beyond it, repeat.
+///
+/// Weights follow the policy being judged (``WeightSemantics``): credit2 gives each vCPU its domain's
+/// weight; credit1 divides a domain's weight among its vCPUs that want CPU; rr ignores weights.
+public enum IdealShare {
+  public struct Entity: Hashable, Sendable {
+    public var domain: Int
+    /// What the vCPU would use alone, as a fraction of one pCPU (0...1).
+    public var demand: Double
+    public var weight: Double
+    public var affinity: CPUMask
+
+    public init(domain: Int, demand: Double, weight: Double, affinity: CPUMask) {
+      self.domain = domain
+      self.demand = demand
+      self.weight = weight
+      self.affinity = affinity
+    }
+  }
+
+  /// The ideal allocation of each entity, as a fraction of one pCPU.
+  /// - Parameters:
+  ///   - caps: per domain, its cap as a fraction of one pCPU, or nil.
+  public static func solve(pcpus: Int, entities: [Entity], caps: [Double?]) -> [Double] {
+    let n = entities.count
+    var x = Array(repeating: 0.0, count: n)
+    var frozen = entities.map { $0.demand <= 0 || $0.weight <= 0 }
+    let allCPUs = CPUMask.first(pcpus)
+    let unrestricted = entities.allSatisfy { allCPUs.isSubset(of: $0.affinity) }
+    let feasibility = Feasibility(pcpus: pcpus, entities: entities, caps: caps, unrestricted: unrestricted)
+
+    func allocation(_ lambda: Double) -> [Double] {
+      (0..<n).map { frozen[$0] ? x[$0] : min(entities[$0].demand, entities[$0].weight * lambda) }
+    }
+    var low = 0.0
+    for _ in 0..<(n + 1) where frozen.contains(false) {
+      let high = (0..<n).filter { !frozen[$0] }.map { entities[$0].demand / entities[$0].weight }.max()!
+      var level = high
+      if !feasibility.feasible(allocation(high)) {
+        var lo = low
+        var hi = high
+        for _ in 0..<200 {
+          let mid = (lo + hi) / 2
+          if mid <= lo || mid >= hi { break }
+          if feasibility.feasible(allocation(mid)) { lo = mid } else { hi = mid }
+        }
+        level = lo
+      }
+      x = allocation(level)
+      low = level
+      let tight = feasibility.blocked(x)
+      var progress = false
+      for i in 0..<n where !frozen[i] {
+        if entities[i].weight * level >= entities[i].demand * (1 - 1e-12) || tight[i] {
+          frozen[i] = true
+          progress = true
+        }
+      }
+      if !progress { for i in 0..<n { frozen[i] = true } }
+    }
+    return x
+  }
+}
+
+/// Feasibility of an allocation under one-pCPU-per-vCPU, caps and affinity, and which entities are
+/// blocked (cannot grow) at a feasible allocation.
+struct Feasibility {
+  let pcpus: Int
+  let entities: [IdealShare.Entity]
+  let caps: [Double?]
+  let unrestricted: Bool
+  static let epsilon = 1e-9
+
+  func capsHold(_ x: [Double]) -> Bool {
+    var sums = Array(repeating: 0.0, count: caps.count)
+    for (i, e) in entities.enumerated() { sums[e.domain] += x[i] }
+    for (d, cap) in caps.enumerated() { if let cap, sums[d] > cap + Self.epsilon { return false } }
+    return true
+  }
+
+  func feasible(_ x: [Double]) -> Bool {
+    guard capsHold(x) else { return false }
+    let total = x.reduce(0, +)
+    if unrestricted { return total <= Double(pcpus) + Self.epsilon }
+    var flow = BipartiteFlow(pcpus: pcpus, entities: entities, supply: x)
+    return flow.maxFlow() >= total - Self.epsilon
+  }
+
+  /// Per entity: true if it cannot get more without breaking a limit.
+  func blocked(_ x: [Double]) -> [Bool] {
+    var sums = Array(repeating: 0.0, count: caps.count)
+    for (i, e) in entities.enumerated() { sums[e.domain] += x[i] }
+    var result = entities.enumerated().map { i, e in
+      x[i] >= 1 - Self.epsilon || (caps[e.domain].map { sums[e.domain] >= $0 - 1e-7 } ?? false)
+    }
+    if unrestricted {
+      if x.reduce(0, +) >= Double(pcpus) - 1e-7 { result = result.map { _ in true } }
+      return result
+    }
+    var flow = BipartiteFlow(pcpus: pcpus, entities: entities, supply: x)
+    _ = flow.maxFlow()
+    let canGrow = flow.entitiesReachingSink()
+    for i in result.indices where !canGrow[i] { result[i] = true }
+    return result
+  }
+}

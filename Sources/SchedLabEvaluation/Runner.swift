@@ -1,0 +1,117 @@
+public import SchedLabCore
+public import SchedLabPolicies
+public import SchedLabScenario
+
+/// How a domain's demand was obtained.
+public enum DemandSource: String, Sendable {
+  /// Declared in the scenario file.
+  case declared
+  /// Measured: the domain run alone on the same host, with the same scheduler, seed and duration.
+  case measured
+}
+
+/// A domain's demand: what it consumes alone, per vCPU and in total (fractions of one pCPU).
+public struct DomainDemand: Sendable {
+  public var total: Double
+  public var perVCPU: [Double]
+  public var source: DemandSource
+}
+
+/// One run of a scenario under one policy, judged against the ideal.
+public struct Evaluation: Sendable {
+  public var scenario: Scenario
+  public var policy: PolicyDescriptor
+  /// The policy's tunables as used (defaults included), in declaration order.
+  public var parameters: [(String, ParameterValue)]
+  public var result: RunResult
+  /// Per domain; nil when the ideal was not computed.
+  public var demands: [DomainDemand]?
+  /// Per domain ideal share (fraction of one pCPU); nil when not computed.
+  public var ideal: [Double]?
+}
+
+/// Runs scenarios: the main job, the demand measurement and the oracle.
+public enum Runner {
+  /// Apply command-line overrides to a scenario.
+  public static func override(
+    _ scenario: Scenario, seed: UInt64? = nil, durationNs: Int64? = nil
+  ) throws(ScenarioError) -> Scenario {
+    var s = scenario
+    if let seed { s.simulation.seed = seed }
+    if let durationNs {
+      guard durationNs > s.simulation.warmupNs else {
+        throw ScenarioError(
+          file: s.path, line: nil, key: "--duration",
+          message: "\(Nanos.format(durationNs)) is not longer than the warm-up (\(Nanos.format(s.simulation.warmupNs)))")
+      }
+      s.simulation.durationNs = durationNs
+    }
+    return s
+  }
+
+  /// Run `scenario` under `scheduler` (default: the file's), and compute the ideal if asked.
+  public static func evaluate(
+    _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true
+  ) throws(ScenarioError) -> Evaluation {
+    let (descriptor, policy) = try scenario.makePolicy(scheduler)
+    let engine = Engine(config: scenario.simulation, policy: policy)
+    let result = engine.run()
+    var parameters: [(String, ParameterValue)] = []
+    let overrides = scenario.parameters[descriptor.name] ?? [:]
+    for spec in descriptor.parameters { parameters.append((spec.name, overrides[spec.name] ?? spec.defaultValue)) }
+    var evaluation = Evaluation(
+      scenario: scenario, policy: descriptor, parameters: parameters, result: result, demands: nil, ideal: nil)
+    if ideal {
+      let demands = try measureDemands(scenario, scheduler: descriptor.name)
+      evaluation.demands = demands
+      evaluation.ideal = idealShares(scenario, demands: demands, weights: descriptor.weights)
+    }
+    return evaluation
+  }
+
+  /// Each domain's demand: declared, or measured by running it alone.
+  public static func measureDemands(_ scenario: Scenario, scheduler: String) throws(ScenarioError) -> [DomainDemand] {
+    var demands: [DomainDemand] = []
+    for (d, domain) in scenario.simulation.domains.enumerated() {
+      if let declared = scenario.declaredDemand[d] {
+        let per = min(1, declared / Double(domain.vcpus))
+        demands.append(
+          DomainDemand(total: declared, perVCPU: Array(repeating: per, count: domain.vcpus), source: .declared))
+        continue
+      }
+      var alone = scenario.simulation
+      alone.domains = [domain]
+      let (_, policy) = try scenario.makePolicy(scheduler)
+      let result = Engine(config: alone, policy: policy).run()
+      let per = result.domains[0].vcpus.map { min(1, $0.share) }
+      demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))
+    }
+    return demands
+  }
+
+  /// The ideal share of every domain under the given weight semantics.
+  public static func idealShares(_ scenario: Scenario, demands: [DomainDemand], weights: WeightSemantics) -> [Double] {
+    let sim = scenario.simulation
+    var entities: [IdealShare.Entity] = []
+    for (d, domain) in sim.domains.enumerated() {
+      let wanting = max(1, demands[d].perVCPU.filter { $0 > 0 }.count)
+      for i in 0..<domain.vcpus {
+        let weight: Double
+        switch weights {
+        case .perVCPU: weight = Double(domain.weight)
+        case .perDomain: weight = Double(domain.weight) / Double(wanting)
+        case .equal: weight = 1
+        }
+        entities.append(
+          IdealShare.Entity(
+            domain: d, demand: demands[d].perVCPU[i], weight: weight,
+            affinity: domain.hardAffinity ?? sim.topology.allPCPUs))
+      }
+    }
+    let caps = sim.domains.map { $0.capPercent > 0 ? Double($0.capPercent) / 100 : nil }
+    let x = IdealShare.solve(pcpus: sim.topology.pcpuCount, entities: entities, caps: caps)
+    var shares = Array(repeating: 0.0, count: sim.domains.count)
+    for (i, e) in entities.enumerated() { shares[e.domain] += x[i] }
+    return shares
+  }
+}

@@ -1,0 +1,123 @@
+import SchedLabCore
+public import SchedLabEvaluation
+
+/// The human table: readable at a glance, one row per domain.
+public enum TableReport {
+  public static func render(_ e: Evaluation) -> String {
+    let r = e.result
+    var out: [String] = []
+    let t = r.topology
+    out.append(
+      "scenario \(e.scenario.name) | scheduler \(r.scheduler) | seed \(r.seed) | "
+        + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
+        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore))")
+    var rows: [[String]] = [
+      ["domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",
+       "p99.9", "max"]
+    ]
+    for (d, dom) in r.domains.enumerated() {
+      let ideal = e.ideal?[d]
+      rows.append([
+        dom.name, String(dom.weight), dom.capPercent > 0 ? "\(dom.capPercent)%" : "-", String(dom.vcpus.count),
+        e.demands.map { Format.fixed($0[d].total, 3) } ?? "-", Format.fixed(dom.share, 3),
+        ideal.map { Format.fixed($0, 3) } ?? "-", ideal.map { signed(dom.share - $0) } ?? "-",
+        Format.fixed(dom.window.min, 3), Format.fixed(dom.window.max, 3),
+        latency(dom.wakeLatency.p50Ns, dom.wakeLatency.count), latency(dom.wakeLatency.p99Ns, dom.wakeLatency.count),
+        latency(dom.wakeLatency.p999Ns, dom.wakeLatency.count), latency(dom.wakeLatency.maxNs, dom.wakeLatency.count),
+      ])
+    }
+    out.append(Format.table(rows, rightAligned: Set(1...13)))
+    let work = r.domains.flatMap { dom in dom.workloads.map { (dom.name, $0) } }
+    let periodic = work.filter { $0.1.type == "periodic" }
+    if !periodic.isEmpty {
+      var prow: [[String]] = [["periodic", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]]
+      for (dom, p) in periodic {
+        prow.append([
+          "\(dom)/\(p.name)", String(p.released), String(p.completed), String(p.deadlineMisses),
+          Format.fixed(p.missRatio * 100, 2), Format.duration(p.response.p50Ns), Format.duration(p.response.p99Ns),
+          Format.duration(p.response.p999Ns), Format.duration(p.response.maxNs),
+        ])
+      }
+      out.append("")
+      out.append(Format.table(prow, rightAligned: Set(1...8)))
+    }
+    let servers = work.filter { $0.1.type == "server" }
+    if !servers.isEmpty {
+      var srow: [[String]] = [["server", "arrived", "completed", "req/s", "resp p50", "p99", "p99.9", "max"]]
+      for (dom, s) in servers {
+        srow.append([
+          "\(dom)/\(s.name)", String(s.released), String(s.completed), Format.fixed(s.throughputPerS, 1),
+          Format.duration(s.response.p50Ns), Format.duration(s.response.p99Ns), Format.duration(s.response.p999Ns),
+          Format.duration(s.response.maxNs),
+        ])
+      }
+      out.append("")
+      out.append(Format.table(srow, rightAligned: Set(1...7)))
+    }
+    out.append("")
+    out.append(
+      "host: \(Format.fixed(r.host.contextSwitchesPerS, 0)) context switches/s, "
+        + "\(Format.fixed(r.host.migrationsPerS, 0)) migrations/s, idle \(Format.fixed(r.host.idleFraction * 100, 1))%, "
+        + "\(r.host.events) events")
+    if let demands = e.demands {
+      let sources = Set(demands.map(\.source.rawValue)).sorted().joined(separator: "+")
+      out.append("ideal: weighted max-min fair share (\(e.policy.weights.rawValue) weights), demand \(sources)")
+    }
+    if !r.counters.isEmpty {
+      out.append("counters: " + r.counters.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+    }
+    if !r.log.isEmpty {
+      out.append("log (\(r.log.count) lines, first 5):")
+      for line in r.log.prefix(5) { out.append("  " + line) }
+    }
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static func signed(_ v: Double) -> String {
+    let text = Format.fixed(v, 3)
+    return text.hasPrefix("-") ? text : "+" + text
+  }
+  static func latency(_ ns: Int64, _ count: Int64) -> String { count > 0 ? Format.duration(ns) : "-" }
+
+  /// Side by side: one row per domain, share / ideal / wake p99 for each scheduler.
+  public static func compare(_ evaluations: [Evaluation]) -> String {
+    guard let first = evaluations.first else { return "" }
+    var header = ["domain", "weight", "ideal"]
+    for e in evaluations { header += ["\(e.result.scheduler) share", "diff", "wake p99", "max"] }
+    var rows = [header]
+    for (d, dom) in first.result.domains.enumerated() {
+      var row = [dom.name, String(dom.weight), first.ideal.map { Format.fixed($0[d], 3) } ?? "-"]
+      for e in evaluations {
+        let x = e.result.domains[d]
+        row += [
+          Format.fixed(x.share, 3), e.ideal.map { signed(x.share - $0[d]) } ?? "-",
+          latency(x.wakeLatency.p99Ns, x.wakeLatency.count), latency(x.wakeLatency.maxNs, x.wakeLatency.count),
+        ]
+      }
+      rows.append(row)
+    }
+    var out = "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs))\n"
+    out += Format.table(rows, rightAligned: Set(1..<header.count)) + "\n"
+    var host: [[String]] = [["host"] + evaluations.map(\.result.scheduler)]
+    host.append(["context switches/s"] + evaluations.map { Format.fixed($0.result.host.contextSwitchesPerS, 0) })
+    host.append(["migrations/s"] + evaluations.map { Format.fixed($0.result.host.migrationsPerS, 0) })
+    host.append(["idle %"] + evaluations.map { Format.fixed($0.result.host.idleFraction * 100, 1) })
+    let work = first.result.domains.enumerated().flatMap { d, dom in dom.workloads.indices.map { (d, $0) } }
+    for (d, w) in work where first.result.domains[d].workloads[w].type == "periodic" {
+      let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) misses"
+      host.append([name] + evaluations.map { e in
+        let p = e.result.domains[d].workloads[w]
+        return "\(p.deadlineMisses)/\(p.completed)"
+      })
+    }
+    for (d, w) in work where first.result.domains[d].workloads[w].type == "server" {
+      let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) req/s | p99"
+      host.append([name] + evaluations.map { e in
+        let s = e.result.domains[d].workloads[w]
+        return Format.fixed(s.throughputPerS, 1) + " | " + Format.duration(s.response.p99Ns)
+      })
+    }
+    out += "\n" + Format.table(host, rightAligned: Set(1...evaluations.count)) + "\n"
+    return out
+  }
+}

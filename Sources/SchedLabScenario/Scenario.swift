@@ -1,0 +1,49 @@
+public import SchedLabCore
+public import SchedLabPolicies
+
+/// A validated scenario: host, scheduler and its tunables, domains and their workloads, duration,
+/// warm-up and seed, ready to run.
+public struct Scenario: Sendable {
+  public var name: String
+  public var description: String
+  /// The file it came from (as given on the command line).
+  public var path: String
+  public var simulation: SimulationConfig
+  /// The scheduler the file asks for.
+  public var scheduler: String
+  /// Tunables per policy name, from the file's `parameters:` section.
+  public var parameters: [String: [String: ParameterValue]]
+  /// Declared demand of each domain (fraction of one pCPU, summed over its vCPUs), or nil to measure
+  /// it by running the domain alone.
+  public var declaredDemand: [Double?]
+
+  public init(
+    name: String, description: String = "", path: String = "", simulation: SimulationConfig, scheduler: String,
+    parameters: [String: [String: ParameterValue]] = [:], declaredDemand: [Double?]? = nil
+  ) {
+    self.name = name
+    self.description = description
+    self.path = path
+    self.simulation = simulation
+    self.scheduler = scheduler
+    self.parameters = parameters
+    self.declaredDemand = declaredDemand ?? Array(repeating: nil, count: simulation.domains.count)
+  }
+
+  /// Build the named policy (default: the scenario's) with the file's tunables for it.
+  public func makePolicy(_ name: String? = nil) throws(ScenarioError) -> (PolicyDescriptor, any SchedulerPolicy) {
+    let wanted = name ?? scheduler
+    guard let descriptor = PolicyRegistry.lookup(wanted) else {
+      throw ScenarioError(
+        file: path, line: nil, key: "scheduler",
+        message: "unknown scheduler '\(wanted)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+    }
+    let overrides = parameters[descriptor.name] ?? descriptor.aliases.lazy.compactMap { parameters[$0] }.first ?? [:]
+    do {
+      return (descriptor, try descriptor.instantiate(overrides))
+    } catch {
+      throw ScenarioError(
+        file: path, line: nil, key: "parameters.\(descriptor.name).\(error.parameter)", message: error.reason)
+    }
+  }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import SchedLabCore
+import SchedLabPolicies
+import Yams
+
+/// Reads scenario files. See the README's "Scenario format" for the keys.
+public enum ScenarioLoader {
+  static let topKeys = [
+    "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
+    "context_switch", "guest_tick", "tie_shuffle", "domains",
+  ]
+  static let hostKeys = ["sockets", "cores", "threads"]
+  static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "workloads"]
+
+  /// Load and validate the scenario at `path`.
+  public static func load(path: String) throws(ScenarioError) -> Scenario {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ScenarioError(file: path, line: nil, key: "", message: "cannot read the file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw ScenarioError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
+    }
+    return try parse(text, path: path)
+  }
+
+  /// Parse and validate scenario text; `path` names it in errors.
+  public static func parse(_ text: String, path: String) throws(ScenarioError) -> Scenario {
+    let context = NodeContext(file: path)
+    let root: Node
+    do {
+      guard let node = try Yams.compose(yaml: text) else {
+        throw ScenarioError(file: path, line: nil, key: "", message: "the file is empty")
+      }
+      root = node
+    } catch let error as ScenarioError {
+      throw error
+    } catch let error as YamlError {
+      throw yamlError(error, path: path)
+    } catch {
+      throw ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
+    }
+    var top = try MapReader(root, path: "", context: context)
+    let name = try top.string("name", default: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+    let description = try top.string("description", default: "")
+
+    let hostNode = try top.required("host")
+    var host = try MapReader(hostNode, path: "host", context: context)
+    let sockets = try host.integer("sockets", default: 1, range: 1...64)
+    let cores = try host.integer("cores", default: 1, range: 1...256)
+    let threads = try host.integer("threads", default: 1, range: 1...8)
+    try host.finish(allowed: hostKeys)
+    guard sockets * cores * threads <= CPUMask.capacity else {
+      throw context.error(
+        hostNode, "host",
+        "\(sockets) x \(cores) x \(threads) = \(sockets * cores * threads) pCPUs; at most \(CPUMask.capacity) are supported")
+    }
+    let topology = HostTopology(sockets: sockets, coresPerSocket: cores, threadsPerCore: threads)
+
+    let schedulerNode = try top.required("scheduler")
+    let scheduler = try Values.string(schedulerNode, "scheduler", context)
+    guard PolicyRegistry.lookup(scheduler) != nil else {
+      throw context.error(
+        schedulerNode, "scheduler",
+        "unknown scheduler '\(scheduler)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+    }
+    var parameters: [String: [String: ParameterValue]] = [:]
+    if let node = top.optional("parameters") { parameters = try parseParameters(node, context: context) }
+
+    let duration = try top.duration("duration", default: nil)
+    guard duration > 0 else { throw context.error(root, "duration", "must be positive") }
+    let warmup = try top.duration("warmup", default: 0)
+    guard warmup < duration else {
+      throw context.error(root, "warmup", "the warm-up (\(Nanos.format(warmup))) must be shorter than the duration")
+    }
+    let seed = try top.integer("seed", default: 1, range: 0...Int.max)
+    let window = try top.duration("window", default: Nanos.s(1))
+    guard window > 0 else { throw context.error(root, "window", "must be positive") }
+    let contextSwitch = try top.duration("context_switch", default: 0)
+    let guestTick = try top.duration("guest_tick", default: Nanos.ms(4))
+    guard guestTick > 0 else { throw context.error(root, "guest_tick", "must be positive") }
+    let tieShuffle = try top.bool("tie_shuffle", default: false)
+
+    let domainsNode = try top.required("domains")
+    guard case .sequence(let domainSeq) = domainsNode, !domainSeq.isEmpty else {
+      throw context.error(domainsNode, "domains", "expected a non-empty list of domains")
+    }
+    var domains: [DomainConfig] = []
+    var declared: [Double?] = []
+    for (i, node) in domainSeq.enumerated() {
+      let (domain, demand) = try parseDomain(node, index: i, topology: topology, context: context)
+      if domains.contains(where: { $0.name == domain.name }) {
+        throw context.error(node, "domains[\(i)].name", "duplicate domain name '\(domain.name)'")
+      }
+      domains.append(domain)
+      declared.append(demand)
+    }
+    try top.finish(allowed: topKeys)
+
+    let simulation = SimulationConfig(
+      topology: topology, domains: domains, durationNs: duration, warmupNs: warmup, seed: UInt64(seed),
+      contextSwitchNs: contextSwitch, windowNs: window, guestTickNs: guestTick, tieShuffle: tieShuffle)
+    return Scenario(
+      name: name, description: description, path: path, simulation: simulation, scheduler: scheduler,
+      parameters: parameters, declaredDemand: declared)
+  }
+
+  static func yamlError(_ error: YamlError, path: String) -> ScenarioError {
+    switch error {
+    case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+      .composer(_, let problem, let mark, _):
+      return ScenarioError(file: path, line: mark.line, key: "", message: "YAML syntax: \(problem)")
+    default:
+      return ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
+    }
+  }
+
+  static func parseParameters(
+    _ node: Node, context: NodeContext
+  ) throws(ScenarioError) -> [String: [String: ParameterValue]] {
+    var reader = try MapReader(node, path: "parameters", context: context)
+    var result: [String: [String: ParameterValue]] = [:]
+    for policyName in reader.keys {
+      let key = "parameters.\(policyName)"
+      let policyNode = reader.optional(policyName)!
+      guard let descriptor = PolicyRegistry.lookup(policyName) else {
+        throw context.error(
+          policyNode, key, "unknown scheduler (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+      }
+      var values = try MapReader(policyNode, path: key, context: context)
+      var parsed: [String: ParameterValue] = [:]
+      for name in values.keys {
+        let valueNode = values.optional(name)!
+        guard let spec = descriptor.parameters.first(where: { $0.name == name }) else {
+          throw context.error(
+            valueNode, "\(key).\(name)",
+            "unknown parameter (known: \(descriptor.parameters.map(\.name).joined(separator: ", ")))")
+        }
+        let value: ParameterValue
+        switch spec.kind {
+        case .integer:
+          value = .integer(Int64(try Values.integer(valueNode, "\(key).\(name)", context, range: Int.min...Int.max)))
+        case .boolean:
+          value = .boolean(try Values.bool(valueNode, "\(key).\(name)", context))
+        case .choice:
+          value = .choice(try Values.string(valueNode, "\(key).\(name)", context))
+        }
+        if let reason = spec.check(value) { throw context.error(valueNode, "\(key).\(name)", reason) }
+        parsed[name] = value
+      }
+      result[descriptor.name] = parsed
+    }
+    return result
+  }
+
+  static func parseDomain(
+    _ node: Node, index i: Int, topology: HostTopology, context: NodeContext
+  ) throws(ScenarioError) -> (DomainConfig, Double?) {
+    let path = "domains[\(i)]"
+    var reader = try MapReader(node, path: path, context: context)
+    let name = try reader.string("name", default: "d\(i)")
+    let vcpus = try reader.integer("vcpus", default: 1, range: 1...CPUMask.capacity)
+    let weight = try reader.integer("weight", default: 256, range: 1...65535)
+    let cap = try reader.integer("cap", default: 0, range: 0...(100 * vcpus))
+    var affinity: CPUMask?
+    if let a = reader.optional("affinity") {
+      affinity = try Values.cpuList(a, "\(path).affinity", context, pcpus: topology.pcpuCount)
+    }
+    var demand: Double?
+    if let d = reader.optional("demand") {
+      demand = try Values.fraction(d, "\(path).demand", context, limit: Double(vcpus))
+    }
+    let isControl = try reader.bool("dom0", default: false)
+    var workloads: [WorkloadSpec] = []
+    if let w = reader.optional("workloads") {
+      guard case .sequence(let seq) = w else {
+        throw context.error(w, "\(path).workloads", "expected a list of workloads")
+      }
+      for (j, item) in seq.enumerated() {
+        let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", vcpus: vcpus, context: context)
+        if workloads.contains(where: { $0.name == spec.name }) {
+          throw context.error(item, "\(path).workloads[\(j)].name", "duplicate workload name '\(spec.name)'")
+        }
+        workloads.append(spec)
+      }
+    }
+    try reader.finish(allowed: domainKeys)
+    let domain = DomainConfig(
+      name: name, weight: weight, capPercent: cap, vcpus: vcpus, hardAffinity: affinity, isControl: isControl,
+      workloads: workloads)
+    return (domain, demand)
+  }
+}

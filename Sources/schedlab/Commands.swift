@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import SchedLabCore
+import SchedLabEvaluation
+import SchedLabPolicies
+import SchedLabReport
+import SchedLabScenario
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run scenario files (or directories of them) and report shares, ideal and latencies.")
+
+  @Argument(help: "Scenario file(s) or directories.")
+  var paths: [String]
+
+  @Option(name: .long, help: "Scheduler to use instead of the file's (\(PolicyRegistry.names.joined(separator: ", "))).")
+  var scheduler: String?
+
+  @OptionGroup var options: RunOptions
+
+  @Option(name: .long, help: "Output format: table, json or csv.")
+  var format: OutputFormat = .table
+
+  @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of stdout.")
+  var output: String?
+
+  @Flag(name: .customLong("no-ideal"), help: "Skip the ideal-share oracle (and the demand runs it needs).")
+  var noIdeal = false
+
+  func run() throws {
+    var evaluations: [Evaluation] = []
+    for file in try scenarioFiles(paths) {
+      let scenario = try options.apply(try ScenarioLoader.load(path: file))
+      evaluations.append(try Runner.evaluate(scenario, scheduler: scheduler, ideal: !noIdeal))
+    }
+    let text: String
+    switch format {
+    case .json: text = JSONReport.render(evaluations, version: schedlabVersion)
+    case .csv: text = CSVReport.render(evaluations)
+    case .table: text = evaluations.map(TableReport.render).joined(separator: "\n")
+    }
+    try emit(text, to: output)
+  }
+}
+
+struct Compare: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Run one scenario under several schedulers, side by side.")
+
+  @Argument(help: "Scenario file.")
+  var path: String
+
+  @Option(name: .long, help: "Comma-separated schedulers, e.g. credit2,rr.")
+  var schedulers: String
+
+  @OptionGroup var options: RunOptions
+
+  @Option(name: .long, help: "Output format: table, json or csv.")
+  var format: OutputFormat = .table
+
+  @Option(name: [.short, .customLong("output")], help: "Write the report to this file instead of stdout.")
+  var output: String?
+
+  func run() throws {
+    let scenario = try options.apply(try ScenarioLoader.load(path: path))
+    let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
+    var evaluations: [Evaluation] = []
+    for name in names { evaluations.append(try Runner.evaluate(scenario, scheduler: name)) }
+    let text: String
+    switch format {
+    case .json: text = JSONReport.render(evaluations, version: schedlabVersion)
+    case .csv: text = CSVReport.render(evaluations)
+    case .table: text = TableReport.compare(evaluations)
+    }
+    try emit(text, to: output)
+  }
+}
+
+struct Ideal: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print each domain's demand and its ideal share (weighted max-min fairness).")
+
+  @Argument(help: "Scenario file.")
+  var path: String
+
+  @Option(name: .long, help: "Judge for this scheduler's weight semantics (default: the file's scheduler).")
+  var scheduler: String?
+
+  @OptionGroup var options: RunOptions
+
+  func run() throws {
+    let scenario = try options.apply(try ScenarioLoader.load(path: path))
+    let (descriptor, _) = try scenario.makePolicy(scheduler)
+    let demands = try Runner.measureDemands(scenario, scheduler: descriptor.name)
+    let ideal = Runner.idealShares(scenario, demands: demands, weights: descriptor.weights)
+    var rows = [["domain", "weight", "cap", "vcpus", "demand", "source", "ideal"]]
+    for (d, domain) in scenario.simulation.domains.enumerated() {
+      rows.append([
+        domain.name, String(domain.weight), domain.capPercent > 0 ? "\(domain.capPercent)%" : "-",
+        String(domain.vcpus), Format.fixed(demands[d].total, 3), demands[d].source.rawValue, Format.fixed(ideal[d], 3),
+      ])
+    }
+    let t = scenario.simulation.topology
+    print("scenario \(scenario.name) | \(t.pcpuCount) pCPUs | weights \(descriptor.weights.rawValue) (\(descriptor.name))")
+    print(Format.table(rows, rightAligned: [1, 2, 3, 4, 6]))
+    print("total ideal \(Format.fixed(ideal.reduce(0, +), 3)) of \(t.pcpuCount) pCPUs")
+  }
+}
+
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "List policies and their tunables, and workloads and theirs.")
+
+  enum What: String, ExpressibleByArgument, CaseIterable { case all, policies, workloads }
+
+  @Argument(help: "What to list: all, policies or workloads.")
+  var what: What = .all
+
+  func run() {
+    if what != .workloads {
+      print("Policies (scenario key `scheduler`, tunables under `parameters.<policy>`):")
+      for p in PolicyRegistry.all {
+        let alias = p.aliases.isEmpty ? "" : " (alias: \(p.aliases.joined(separator: ", ")))"
+        print("\n  \(p.name)\(alias): \(p.summary); weights \(p.weights.rawValue)")
+        var rows: [[String]] = []
+        for spec in p.parameters { rows.append(["    " + spec.name, spec.defaultValue.description, spec.rangeText, spec.doc]) }
+        if !rows.isEmpty { print(Format.table(rows)) }
+      }
+    }
+    if what != .policies {
+      if what == .all { print("") }
+      print("Workloads (under a domain's `workloads:`; keys every workload takes:")
+      print(Format.table(WorkloadCatalog.common.map { ["    " + $0.key, $0.defaultValue, $0.doc] }) + ")")
+      for w in WorkloadCatalog.entries {
+        print("\n  \(w.type): \(w.summary)\n    reports: \(w.metrics)")
+        let rows = w.parameters.map { ["    " + $0.key, $0.defaultValue, $0.doc] }
+        if !rows.isEmpty { print(Format.table(rows)) }
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import SchedLabCore
+import SchedLabEvaluation
+import SchedLabPolicies
+import SchedLabReport
+import SchedLabScenario
+
+/// The package version, reported by `--version` and in every JSON result.
+let schedlabVersion = "0.1.0"
+
+struct CLIError: Error {
+  var message: String
+}
+
+struct SchedLabCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "schedlab",
+    abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
+    version: schedlabVersion,
+    subcommands: [Run.self, Compare.self, Ideal.self, List.self, Bench.self])
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, json, csv
+}
+
+/// Options shared by the commands that run scenarios.
+struct RunOptions: ParsableArguments {
+  @Option(name: .long, help: "Random seed (overrides the file's).")
+  var seed: UInt64?
+
+  @Option(name: .long, help: "Simulated duration, e.g. 10s or 500ms (overrides the file's).")
+  var duration: String?
+
+  func apply(_ scenario: Scenario) throws -> Scenario {
+    var ns: Int64?
+    if let duration {
+      guard let parsed = ScenarioValues.duration(duration), parsed > 0 else {
+        throw CLIError(message: "--duration: '\(duration)' is not a positive duration (use e.g. 10s or 500ms)")
+      }
+      ns = parsed
+    }
+    return try Runner.override(scenario, seed: seed, durationNs: ns)
+  }
+}
+
+/// Write `text` to `path` atomically (temporary file, then rename), or to stdout.
+func emit(_ text: String, to path: String?) throws {
+  guard let path else {
+    FileHandle.standardOutput.write(Data(text.utf8))
+    return
+  }
+  do {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+  } catch {
+    throw CLIError(message: "\(path): cannot write the output (\(error.localizedDescription))")
+  }
+}
+
+/// Expand directories into their `.yaml`/`.yml` files, sorted by name.
+func scenarioFiles(_ paths: [String]) throws -> [String] {
+  var files: [String] = []
+  for path in paths {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw ScenarioError(file: path, line: nil, key: "", message: "no such file or directory")
+    }
+    if isDirectory.boolValue {
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+      files += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(path)/\($0)" }
+    } else {
+      files.append(path)
+    }
+  }
+  return files
+}
