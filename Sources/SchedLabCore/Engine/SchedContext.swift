@@ -104,3 +104,11 @@ public struct SchedContext {
   /// Log a warning line into the run's log (Xen's `printk(XENLOG_WARNING ...)`).
   public func warn(_ message: String) { engine.warn(message) }
 }
+
+extension Engine {
+  /// Read-only views for observers and tests.
+  public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }
+  public func hardAffinity(of v: VCPUID) -> CPUMask { affinity[v.index] }
+  public func processor(of v: VCPUID) -> PCPUID { PCPUID(rawValue: processor[v.index]) }
+  public func current(on p: PCPUID) -> VCPUID? { current[p.index] >= 0 ? VCPUID(rawValue: current[p.index]) : nil }
+}

@@ -1,0 +1,72 @@
+public import SchedLabCore
+
+/// Checks engine invariants as a run proceeds:
+/// - a vCPU is never on two pCPUs at once, and a pCPU's `current` matches what was switched in;
+/// - no vCPU that wants to run waits while a pCPU it may use (hard affinity, and `sameQueue`, for
+///   policies whose runqueues restrict where it may go) stays idle for longer than `graceNs`.
+/// Violations are collected as text.
+public final class InvariantChecker: EngineObserver {
+  public private(set) var violations: [String] = []
+  private var onCPU: [Int] = []
+  private var pcpuHolds: [Int] = []
+  private var waitingSince: [Int64] = []
+  private let graceNs: Int64
+  private let sameQueue: (VCPUID, PCPUID) -> Bool
+
+  public init(graceNs: Int64, sameQueue: @escaping (VCPUID, PCPUID) -> Bool = { _, _ in true }) {
+    self.graceNs = graceNs
+    self.sameQueue = sameQueue
+  }
+
+  private func setUp(_ engine: Engine) {
+    if onCPU.isEmpty {
+      onCPU = Array(repeating: -1, count: engine.config.totalVCPUs)
+      waitingSince = Array(repeating: -1, count: engine.config.totalVCPUs)
+      pcpuHolds = Array(repeating: -1, count: engine.topology.pcpuCount)
+    }
+  }
+
+  private func fail(_ text: String) { if violations.count < 20 { violations.append(text) } }
+
+  public func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {
+    setUp(engine)
+    if pcpuHolds[pcpu.index] != (from?.index ?? -1) { fail("t=\(now) \(pcpu) switched from \(String(describing: from)) but held \(pcpuHolds[pcpu.index])") }
+    if let from { onCPU[from.index] = -1 }
+    if let to {
+      if onCPU[to.index] >= 0 { fail("t=\(now) \(to) dispatched on \(pcpu) while on pCPU\(onCPU[to.index])") }
+      onCPU[to.index] = pcpu.index
+    }
+    pcpuHolds[pcpu.index] = to?.index ?? -1
+  }
+
+  public func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine) { sample(now: now, engine: engine) }
+
+  public func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine) {
+    sample(now: now, engine: engine)
+  }
+
+  /// Check the "no idle pCPU while a vCPU waits" rule at `now`.
+  public func sample(now: Int64, engine: Engine) {
+    setUp(engine)
+    for v in 0..<onCPU.count {
+      let vcpu = VCPUID(v)
+      let waiting = engine.runstate(of: vcpu) == .runnable
+      var idleAllowed = false
+      if waiting {
+        for p in engine.hardAffinity(of: vcpu).members where pcpuHolds[p.index] < 0 && sameQueue(vcpu, p) {
+          idleAllowed = true
+          break
+        }
+      }
+      if waiting && idleAllowed {
+        if waitingSince[v] < 0 { waitingSince[v] = now }
+        if now - waitingSince[v] > graceNs {
+          fail("t=\(now) \(vcpu) runnable for \(now - waitingSince[v]) ns while an allowed pCPU is idle")
+          waitingSince[v] = now
+        }
+      } else {
+        waitingSince[v] = -1
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import SchedLabCore
+@testable import SchedLabEvaluation
+import SchedLabPolicies
+import SchedLabScenario
+import Testing
+
+/// The oracle against hand-solved cases.
+@Suite struct IdealShareTests {
+  let all2 = CPUMask.first(2)
+
+  func entity(_ d: Int, _ demand: Double, _ weight: Double, _ mask: CPUMask) -> IdealShare.Entity {
+    IdealShare.Entity(domain: d, demand: demand, weight: weight, affinity: mask)
+  }
+
+  @Test func seedExampleGives42_40_78_40() {
+    let x = IdealShare.solve(
+      pcpus: 2,
+      entities: [
+        entity(0, 0.5, 35, all2), entity(1, 0.4, 35, all2), entity(2, 0.9, 65, all2), entity(3, 0.4, 65, all2),
+      ], caps: [nil, nil, nil, nil])
+    for (got, want) in zip(x, [0.42, 0.40, 0.78, 0.40]) { #expect(abs(got - want) < 1e-6) }
+  }
+
+  @Test func underloadedHostGivesEveryoneTheirDemand() {
+    let x = IdealShare.solve(
+      pcpus: 2, entities: [entity(0, 0.3, 1, all2), entity(1, 0.5, 1000, all2)], caps: [nil, nil])
+    #expect(abs(x[0] - 0.3) < 1e-9 && abs(x[1] - 0.5) < 1e-9)
+  }
+
+  @Test func noVCPUAboveOnePCPU() {
+    // One heavy single-vCPU domain and one light one on 4 pCPUs: both burn, neither can exceed 1.
+    let all4 = CPUMask.first(4)
+    let x = IdealShare.solve(pcpus: 4, entities: [entity(0, 1, 1000, all4), entity(1, 1, 1, all4)], caps: [nil, nil])
+    #expect(abs(x[0] - 1) < 1e-9 && abs(x[1] - 1) < 1e-9)
+  }
+
+  @Test func capsAreRespectedAndTheRestRedistributed() {
+    // Three burners on 2 pCPUs, equal weights; the first capped at 30%: 0.3, then 0.85 and 0.85.
+    let x = IdealShare.solve(
+      pcpus: 2, entities: [entity(0, 1, 1, all2), entity(1, 1, 1, all2), entity(2, 1, 1, all2)],
+      caps: [0.3, nil, nil])
+    #expect(abs(x[0] - 0.3) < 1e-6)
+    #expect(abs(x[1] - 0.85) < 1e-6 && abs(x[2] - 0.85) < 1e-6)
+  }
+
+  @Test func capSpansTheDomainsVCPUs() {
+    // A 2-vCPU domain capped at 50% beside one burner on 2 pCPUs: 0.25 + 0.25, and 1.0.
+    let x = IdealShare.solve(
+      pcpus: 2, entities: [entity(0, 1, 1, all2), entity(0, 1, 1, all2), entity(1, 1, 1, all2)], caps: [0.5, nil])
+    #expect(abs(x[0] - 0.25) < 1e-6 && abs(x[1] - 0.25) < 1e-6 && abs(x[2] - 1) < 1e-6)
+  }
+
+  @Test func affinityConfinesPinnedVCPUs() {
+    // A (w 2) and B (w 1) pinned to pCPU 0, C free, 2 pCPUs: A 2/3, B 1/3, C gets pCPU 1 whole.
+    let cpu0 = CPUMask([PCPUID(0)])
+    let x = IdealShare.solve(
+      pcpus: 2, entities: [entity(0, 1, 2, cpu0), entity(1, 1, 1, cpu0), entity(2, 1, 1, all2)],
+      caps: [nil, nil, nil])
+    #expect(abs(x[0] - 2.0 / 3) < 1e-6 && abs(x[1] - 1.0 / 3) < 1e-6 && abs(x[2] - 1) < 1e-6)
+  }
+
+  @Test func affinityAndWeightsInteractThroughSharedPCPUs() {
+    // 3 pCPUs. A, B pinned to {0,1}; C, D free; all burners, equal weights. Fair level 3/4 each is
+    // feasible (A+B = 1.5 ≤ 2 pCPUs), so everyone gets 0.75.
+    let all3 = CPUMask.first(3)
+    let two = CPUMask.first(2)
+    let x = IdealShare.solve(
+      pcpus: 3, entities: [entity(0, 1, 1, two), entity(1, 1, 1, two), entity(2, 1, 1, all3), entity(3, 1, 1, all3)],
+      caps: [nil, nil, nil, nil])
+    for v in x { #expect(abs(v - 0.75) < 1e-6) }
+    // Now pin three to pCPU 0 and leave one free on 2 pCPUs: 1/3 each, the free one gets 1.
+    let cpu0 = CPUMask([PCPUID(0)])
+    let y = IdealShare.solve(
+      pcpus: 2, entities: [entity(0, 1, 1, cpu0), entity(1, 1, 1, cpu0), entity(2, 1, 1, cpu0), entity(3, 1, 1, all2)],
+      caps: [nil, nil, nil, nil])
+    for v in y.prefix(3) { #expect(abs(v - 1.0 / 3) < 1e-6) }
+    #expect(abs(y[3] - 1) < 1e-6)
+  }
+
+  @Test func weightSemanticsFollowThePolicy() throws {
+    // A 2-vCPU domain and a 1-vCPU domain, equal weight, burners, on 1 pCPU.
+    let text = """
+      host: {cores: 1}
+      scheduler: credit2
+      duration: 1s
+      domains:
+        - {name: two, vcpus: 2, demand: 200%, workloads: [{type: burner}]}
+        - {name: one, demand: 100%, workloads: [{type: burner}]}
+      """
+    let scenario = try ScenarioLoader.parse(text, path: "inline.yaml")
+    let demands = try Runner.measureDemands(scenario, scheduler: "credit2")
+    let perVCPU = Runner.idealShares(scenario, demands: demands, weights: .perVCPU)
+    let perDomain = Runner.idealShares(scenario, demands: demands, weights: .perDomain)
+    #expect(abs(perVCPU[0] - 2.0 / 3) < 1e-6 && abs(perVCPU[1] - 1.0 / 3) < 1e-6)
+    #expect(abs(perDomain[0] - 0.5) < 1e-6 && abs(perDomain[1] - 0.5) < 1e-6)
+  }
+
+  @Test func seedExampleScenarioEndToEnd() throws {
+    let scenario = try ScenarioLoader.load(path: packageRoot + "/scenarios/seed-example.yaml")
+    let e = try Runner.evaluate(scenario)
+    let ideal = try #require(e.ideal)
+    for (d, want) in [0.42, 0.40, 0.78, 0.40].enumerated() {
+      #expect(abs(ideal[d] - want) < 0.005, "ideal of \(e.result.domains[d].name)")
+      #expect(abs(e.result.domains[d].share - want) < 0.03, "credit2 share of \(e.result.domains[d].name)")
+    }
+    #expect(e.demands!.allSatisfy { $0.source == .measured })
+  }
+}
+
+/// The package root, from this file's location.
+let packageRoot: String = {
+  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+  parts.removeLast(3)  // Tests/SchedLabTests/File.swift
+  return parts.joined(separator: "/")
+}()
