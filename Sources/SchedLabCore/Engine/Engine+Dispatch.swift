@@ -57,7 +57,9 @@ extension Engine {
     }
     if next >= 0 {
       precondition(!running[next], "policy picked v\(next) on pCPU\(p) while it runs on pCPU\(processor[next])")
-      precondition(policyRunnable(next), "policy picked v\(next), which is not runnable")
+      // A vCPU may have been flagged for migration by the policy itself during this very decision
+      // (credit2 balances load inside do_schedule): it still runs, and is switched out at once below.
+      precondition(runnable[next] && !parked[next], "policy picked v\(next), which is not runnable")
       precondition(affinity[next].contains(PCPUID(p)), "policy picked v\(next) outside its hard affinity")
       running[next] = true
       if processor[next] != Int32(p) {
@@ -76,6 +78,7 @@ extension Engine {
       }
       preemptStamp[next] = -1
       guestDispatch(next, at: now + config.contextSwitchNs)
+      if migrating[next] { raiseSoftirq(p) }
     } else {
       idleSince[p] = now
     }

@@ -1,0 +1,51 @@
+public import SchedLabCore
+
+/// Seeded random scenarios for property tests: random host, domains, weights, caps, affinity and
+/// workload mixes. The same seed always gives the same scenario.
+public enum RandomScenario {
+  public static func make(seed: UInt64, seconds: Double = 0.3) -> SimulationConfig {
+    var rng = Xoshiro256(seed: seed, key: 99)
+    func pick(_ n: Int) -> Int { Int(rng.below(Int64(n))) }
+    let topology = HostTopology(sockets: 1 + pick(2), coresPerSocket: 1 + pick(4), threadsPerCore: 1 + pick(2))
+    let pcpus = topology.pcpuCount
+    var domains: [DomainConfig] = []
+    for d in 0..<(1 + pick(6)) {
+      let vcpus = 1 + pick(3)
+      var workloads: [WorkloadSpec] = []
+      for w in 0..<(1 + pick(2)) {
+        let kind: WorkloadKind
+        switch pick(6) {
+        case 0: kind = .burner
+        case 1: kind = .demand(fraction: 0.1 + 0.8 * rng.unitDouble(), burstNs: Nanos.us(200 + rng.below(3000)))
+        case 2:
+          let period = Nanos.us(2000 + rng.below(20_000))
+          kind = .periodic(periodNs: period, serviceNs: period / (2 + rng.below(10)), deadlineNs: period)
+        case 3:
+          kind = .server(
+            arrival: .poisson(meanGap: Nanos.us(300 + rng.below(3000))), service: .exponential(mean: Nanos.us(50 + rng.below(400))),
+            irqCostNs: Nanos.us(rng.below(10)))
+        case 4:
+          kind = .phases([.run(Nanos.us(100 + rng.below(5000))), .block(Nanos.us(100 + rng.below(5000))), .yield])
+        default:
+          kind = .interrupts(arrival: .poisson(meanGap: Nanos.us(200 + rng.below(2000))), handlerNs: Nanos.us(1 + rng.below(50)))
+        }
+        workloads.append(WorkloadSpec(name: "w\(w)", kind: kind, realtime: pick(3) == 0))
+      }
+      var affinity: CPUMask?
+      if pick(3) == 0 {
+        var mask = CPUMask()
+        for p in 0..<pcpus where pick(2) == 0 { mask.insert(PCPUID(p)) }
+        if mask.isEmpty { mask.insert(PCPUID(pick(pcpus))) }
+        affinity = mask
+      }
+      let cap = pick(4) == 0 ? 10 + pick(90 * vcpus) : 0
+      domains.append(
+        DomainConfig(
+          name: "d\(d)", weight: [64, 128, 256, 512, 1024][pick(5)], capPercent: cap, vcpus: vcpus,
+          hardAffinity: affinity, workloads: workloads))
+    }
+    return SimulationConfig(
+      topology: topology, domains: domains, durationNs: Int64(seconds * 1e9), warmupNs: 0, seed: seed,
+      contextSwitchNs: pick(2) == 0 ? 0 : Nanos.us(rng.below(5)))
+  }
+}

@@ -1,0 +1,96 @@
+import SchedLabCore
+@testable import SchedLabPolicies
+import SchedLabTestSupport
+import Testing
+
+/// Engine invariants over seeded random scenarios (hosts, weights, caps, affinity, workload mixes).
+@Suite struct EngineInvariantTests {
+  static let seeds: [UInt64] = Array(1...40)
+
+  /// Per-pCPU time conservation: over the measured interval, the running time of all vCPUs plus the
+  /// idle time of all pCPUs equals pCPUs × time, to the nanosecond; and every vCPU's runstate times
+  /// add up to the interval.
+  func checkConservation(_ r: RunResult, _ config: SimulationConfig) {
+    let running = r.domains.flatMap(\.vcpus).reduce(Int64(0)) { $0 + $1.runstateNs[0] }
+    let idle = Int64((r.host.idleFraction * Double(r.measuredNs) * Double(r.host.pcpus)).rounded())
+    #expect(abs(running + idle - r.measuredNs * Int64(r.host.pcpus)) <= Int64(r.host.pcpus), "seed \(config.seed)")
+    for v in r.domains.flatMap(\.vcpus) {
+      #expect(v.runstateNs.reduce(0, +) == r.measuredNs, "seed \(config.seed)")
+      #expect(v.share <= 1 + 1e-9)
+    }
+  }
+
+  @Test(arguments: seeds)
+  func credit2Invariants(seed: UInt64) {
+    let config = RandomScenario.make(seed: seed)
+    let policy = Build.credit2()
+    // Same runqueue and hard affinity; one MAX_TIMER (10 ms) of grace.
+    let checker = InvariantChecker(graceNs: Nanos.ms(10)) { v, p in
+      policy.unitRunqueue[v.index] == policy.cpuRunqueue[p.index]
+    }
+    let r = Build.run(config, policy, observer: checker)
+    #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
+    checkConservation(r, config)
+  }
+
+  @Test(arguments: seeds)
+  func roundRobinInvariants(seed: UInt64) {
+    let config = RandomScenario.make(seed: seed)
+    let checker = InvariantChecker(graceNs: Nanos.ms(10))
+    let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)), observer: checker)
+    #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
+    checkConservation(r, config)
+  }
+
+  @Test(arguments: [UInt64(3), 17, 29])
+  func sameSeedSameResultOtherSeedOtherResult(seed: UInt64) {
+    func fingerprint(_ config: SimulationConfig) -> [Int64] {
+      let r = Build.run(config, Build.credit2())
+      return r.domains.flatMap { d in d.vcpus.flatMap(\.runstateNs) + [d.wakeLatency.p99Ns, d.wakeLatency.maxNs] }
+        + [r.host.events]
+    }
+    var config = RandomScenario.make(seed: seed)
+    let a = fingerprint(config)
+    #expect(a == fingerprint(config))
+    config.seed += 1000
+    #expect(a != fingerprint(config))
+  }
+
+  @Test func tieShuffleKeepsInvariants() {
+    for seed in UInt64(1)...5 {
+      var config = RandomScenario.make(seed: seed)
+      config.tieShuffle = true
+      let policy = Build.credit2()
+      let checker = InvariantChecker(graceNs: Nanos.ms(10)) { v, p in
+        policy.unitRunqueue[v.index] == policy.cpuRunqueue[p.index]
+      }
+      let r = Build.run(config, policy, observer: checker)
+      #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
+      checkConservation(r, config)
+    }
+  }
+}
+
+/// A deliberately broken policy: round-robin that never runs anything on pCPU 1.
+final class NeverUsesPCPU1: SchedulerPolicy {
+  let inner = RoundRobinScheduler(sliceNs: Nanos.ms(10))
+  var name: String { "never-pcpu1" }
+  func initialize(context: SchedContext) { inner.initialize(context: context) }
+  func insert(_ vcpu: VCPUID, now: Int64) { inner.insert(vcpu, now: now) }
+  func wake(_ vcpu: VCPUID, now: Int64) { inner.wake(vcpu, now: now) }
+  func pickResource(_ vcpu: VCPUID, now: Int64) -> PCPUID { inner.pickResource(vcpu, now: now) }
+  func schedule(on pcpu: PCPUID, now: Int64) -> ScheduleDecision {
+    pcpu.index == 1 ? .idle : inner.schedule(on: pcpu, now: now)
+  }
+}
+
+@Suite struct InvariantCheckerTests {
+  @Test func checkerCatchesAnIdlePCPUBesideAWaitingVCPU() {
+    let config = Build.config(
+      Build.host(1, 2), (0..<3).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) }, seconds: 0.1)
+    let checker = InvariantChecker(graceNs: Nanos.ms(10))
+    _ = Build.run(config, NeverUsesPCPU1(), observer: checker)
+    // Three burners take 10 ms turns on pCPU 0: each waits 20 ms while pCPU 1 idles.
+    #expect(!checker.violations.isEmpty)
+  }
+}
