@@ -64,5 +64,10 @@ let package = Package(
 for target in package.targets {
   var settings = target.swiftSettings ?? []
   settings.append(.enableUpcomingFeature("ExistentialAny"))
+  // The engine and the policies are single-threaded array code on the hot path; dynamic
+  // exclusivity checks cost about a third of the run time there. Release builds only.
+  if ["SchedLabCore", "SchedLabPolicies"].contains(target.name) {
+    settings.append(.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)))
+  }
   target.swiftSettings = settings
 }

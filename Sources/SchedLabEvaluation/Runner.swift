@@ -42,7 +42,8 @@ public enum Runner {
       guard durationNs > s.simulation.warmupNs else {
         throw ScenarioError(
           file: s.path, line: nil, key: "--duration",
-          message: "\(Nanos.format(durationNs)) is not longer than the warm-up (\(Nanos.format(s.simulation.warmupNs)))")
+          message: "\(Nanos.format(durationNs)) is not longer than the warm-up (\(Nanos.format(s.simulation.warmupNs)))"
+        )
       }
       s.simulation.durationNs = durationNs
     }

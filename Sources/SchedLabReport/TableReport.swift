@@ -12,8 +12,10 @@ public enum TableReport {
         + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
         + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore))")
     var rows: [[String]] = [
-      ["domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",
-       "p99.9", "max"]
+      [
+        "domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",
+        "p99.9", "max",
+      ]
     ]
     for (d, dom) in r.domains.enumerated() {
       let ideal = e.ideal?[d]
@@ -30,7 +32,9 @@ public enum TableReport {
     let work = r.domains.flatMap { dom in dom.workloads.map { (dom.name, $0) } }
     let periodic = work.filter { $0.1.type == "periodic" }
     if !periodic.isEmpty {
-      var prow: [[String]] = [["periodic", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]]
+      var prow: [[String]] = [
+        ["periodic", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
+      ]
       for (dom, p) in periodic {
         prow.append([
           "\(dom)/\(p.name)", String(p.released), String(p.completed), String(p.deadlineMisses),
@@ -96,7 +100,8 @@ public enum TableReport {
       }
       rows.append(row)
     }
-    var out = "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs))\n"
+    var out =
+      "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs))\n"
     out += Format.table(rows, rightAligned: Set(1..<header.count)) + "\n"
     var host: [[String]] = [["host"] + evaluations.map(\.result.scheduler)]
     host.append(["context switches/s"] + evaluations.map { Format.fixed($0.result.host.contextSwitchesPerS, 0) })
@@ -105,17 +110,21 @@ public enum TableReport {
     let work = first.result.domains.enumerated().flatMap { d, dom in dom.workloads.indices.map { (d, $0) } }
     for (d, w) in work where first.result.domains[d].workloads[w].type == "periodic" {
       let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) misses"
-      host.append([name] + evaluations.map { e in
-        let p = e.result.domains[d].workloads[w]
-        return "\(p.deadlineMisses)/\(p.completed)"
-      })
+      host.append(
+        [name]
+          + evaluations.map { e in
+            let p = e.result.domains[d].workloads[w]
+            return "\(p.deadlineMisses)/\(p.completed)"
+          })
     }
     for (d, w) in work where first.result.domains[d].workloads[w].type == "server" {
       let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) req/s | p99"
-      host.append([name] + evaluations.map { e in
-        let s = e.result.domains[d].workloads[w]
-        return Format.fixed(s.throughputPerS, 1) + " | " + Format.duration(s.response.p99Ns)
-      })
+      host.append(
+        [name]
+          + evaluations.map { e in
+            let s = e.result.domains[d].workloads[w]
+            return Format.fixed(s.throughputPerS, 1) + " | " + Format.duration(s.response.p99Ns)
+          })
     }
     out += "\n" + Format.table(host, rightAligned: Set(1...evaluations.count)) + "\n"
     return out

@@ -52,7 +52,8 @@ public enum ScenarioLoader {
     guard sockets * cores * threads <= CPUMask.capacity else {
       throw context.error(
         hostNode, "host",
-        "\(sockets) x \(cores) x \(threads) = \(sockets * cores * threads) pCPUs; at most \(CPUMask.capacity) are supported")
+        "\(sockets) x \(cores) x \(threads) = \(sockets * cores * threads) pCPUs; at most \(CPUMask.capacity) are supported"
+      )
     }
     let topology = HostTopology(sockets: sockets, coresPerSocket: cores, threadsPerCore: threads)
 

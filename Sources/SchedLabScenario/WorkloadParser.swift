@@ -5,7 +5,8 @@ import Yams
 enum WorkloadParser {
   static let commonKeys = ["type", "name", "vcpu", "realtime", "phase"]
 
-  static func parse(_ node: Node, path: String, vcpus: Int, context: NodeContext) throws(ScenarioError) -> WorkloadSpec {
+  static func parse(_ node: Node, path: String, vcpus: Int, context: NodeContext) throws(ScenarioError) -> WorkloadSpec
+  {
     var r = try MapReader(node, path: path, context: context)
     let typeNode = try r.required("type")
     let type = try Values.string(typeNode, "\(path).type", context)
@@ -27,7 +28,9 @@ enum WorkloadParser {
     return WorkloadSpec(name: name, kind: kind, realtime: realtime, vcpu: vcpu, phaseNs: phase)
   }
 
-  static func positive(_ value: Int64, _ key: String, _ node: Node, _ context: NodeContext) throws(ScenarioError) -> Int64 {
+  static func positive(_ value: Int64, _ key: String, _ node: Node, _ context: NodeContext) throws(ScenarioError)
+    -> Int64
+  {
     guard value > 0 else { throw context.error(node, key, "must be longer than 0") }
     return value
   }
@@ -65,7 +68,8 @@ enum WorkloadParser {
         let fraction = try Values.fraction(try r.required("long_fraction"), "\(path).long_fraction", context)
         service = .bimodal(short: mean, long: long, longFraction: fraction)
       default:
-        throw context.error(node, "\(path).service_dist", "'\(distribution)' is not one of constant|exponential|bimodal")
+        throw context.error(
+          node, "\(path).service_dist", "'\(distribution)' is not one of constant|exponential|bimodal")
       }
       let irq = try r.duration("irq_cost", default: Nanos.us(5))
       return .server(arrival: arrival, service: service, irqCostNs: irq)
@@ -152,7 +156,8 @@ public enum WorkloadCatalog {
       metrics: "share"),
     Entry(
       type: "demand",
-      summary: "open-loop load: a burst of work every burst/fraction; uses `fraction` of a pCPU when alone, backlog when starved",
+      summary:
+        "open-loop load: a burst of work every burst/fraction; uses `fraction` of a pCPU when alone, backlog when starved",
       parameters: [
         ("fraction", "required", "share of one pCPU used when alone (0.4 or 40%)"),
         ("burst", "2ms", "work released at each arrival"),

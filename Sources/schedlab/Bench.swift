@@ -13,13 +13,15 @@ struct Bench: ParsableCommand {
   @Option(name: .long, help: "Simulated seconds of the credit2 scenario.")
   var seconds: Int = 10
 
+  @Option(name: .long, help: "Events of the bare event loop measurement (0 skips it).")
+  var holdEvents: Int = 20_000_000
+
   func run() throws {
     let clock = ContinuousClock()
     // Bare event loop: hold model with 1,000 pending events.
-    let holdEvents = 20_000_000
     var processed = 0
     let holdTime = clock.measure { processed = EngineBenchmark.holdModel(events: holdEvents, pending: 1_000) }
-    let engineRate = Double(processed) / holdTime.seconds
+    let engineRate = processed > 0 ? Double(processed) / holdTime.seconds : 0
 
     let config = Bench.mixedHost(seconds: Int64(seconds))
     let engine = Engine(config: config, policy: Credit2Scheduler())
@@ -68,12 +70,15 @@ struct Bench: ParsableCommand {
         workloads = [
           WorkloadSpec(
             name: "web",
-            kind: .server(arrival: .poisson(meanGap: Nanos.us(2000)), service: .exponential(mean: Nanos.us(300)), irqCostNs: Nanos.us(5)))
+            kind: .server(
+              arrival: .poisson(meanGap: Nanos.us(2000)), service: .exponential(mean: Nanos.us(300)),
+              irqCostNs: Nanos.us(5)))
         ]
       case 4: workloads = [WorkloadSpec(name: "net", kind: .phases([.run(Nanos.us(200)), .block(Nanos.us(800))]))]
       default:
         workloads = [
-          WorkloadSpec(name: "dev", kind: .interrupts(arrival: .poisson(meanGap: Nanos.us(500)), handlerNs: Nanos.us(20))),
+          WorkloadSpec(
+            name: "dev", kind: .interrupts(arrival: .poisson(meanGap: Nanos.us(500)), handlerNs: Nanos.us(20))),
           WorkloadSpec(name: "demand", kind: .demand(fraction: 0.5, burstNs: Nanos.ms(2))),
         ]
       }

@@ -13,7 +13,8 @@ struct Run: ParsableCommand {
   @Argument(help: "Scenario file(s) or directories.")
   var paths: [String]
 
-  @Option(name: .long, help: "Scheduler to use instead of the file's (\(PolicyRegistry.names.joined(separator: ", "))).")
+  @Option(
+    name: .long, help: "Scheduler to use instead of the file's (\(PolicyRegistry.names.joined(separator: ", "))).")
   var scheduler: String?
 
   @OptionGroup var options: RunOptions
@@ -101,14 +102,16 @@ struct Ideal: ParsableCommand {
       ])
     }
     let t = scenario.simulation.topology
-    print("scenario \(scenario.name) | \(t.pcpuCount) pCPUs | weights \(descriptor.weights.rawValue) (\(descriptor.name))")
+    print(
+      "scenario \(scenario.name) | \(t.pcpuCount) pCPUs | weights \(descriptor.weights.rawValue) (\(descriptor.name))")
     print(Format.table(rows, rightAligned: [1, 2, 3, 4, 6]))
     print("total ideal \(Format.fixed(ideal.reduce(0, +), 3)) of \(t.pcpuCount) pCPUs")
   }
 }
 
 struct List: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List policies and their tunables, and workloads and theirs.")
+  static let configuration = CommandConfiguration(
+    abstract: "List policies and their tunables, and workloads and theirs.")
 
   enum What: String, ExpressibleByArgument, CaseIterable { case all, policies, workloads }
 
@@ -122,7 +125,9 @@ struct List: ParsableCommand {
         let alias = p.aliases.isEmpty ? "" : " (alias: \(p.aliases.joined(separator: ", ")))"
         print("\n  \(p.name)\(alias): \(p.summary); weights \(p.weights.rawValue)")
         var rows: [[String]] = []
-        for spec in p.parameters { rows.append(["    " + spec.name, spec.defaultValue.description, spec.rangeText, spec.doc]) }
+        for spec in p.parameters {
+          rows.append(["    " + spec.name, spec.defaultValue.description, spec.rangeText, spec.doc])
+        }
         if !rows.isEmpty { print(Format.table(rows)) }
       }
     }

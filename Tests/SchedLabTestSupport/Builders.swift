@@ -25,7 +25,9 @@ public enum Build {
     Credit2Scheduler(parameters: try! ParameterSet(specs: Credit2Scheduler.parameterSpecs, overrides: overrides))
   }
 
-  public static func run(_ config: SimulationConfig, _ policy: any SchedulerPolicy, observer: (any EngineObserver)? = nil)
+  public static func run(
+    _ config: SimulationConfig, _ policy: any SchedulerPolicy, observer: (any EngineObserver)? = nil
+  )
     -> RunResult
   {
     let engine = Engine(config: config, policy: policy)

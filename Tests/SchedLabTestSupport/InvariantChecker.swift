@@ -30,7 +30,9 @@ public final class InvariantChecker: EngineObserver {
 
   public func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {
     setUp(engine)
-    if pcpuHolds[pcpu.index] != (from?.index ?? -1) { fail("t=\(now) \(pcpu) switched from \(String(describing: from)) but held \(pcpuHolds[pcpu.index])") }
+    if pcpuHolds[pcpu.index] != (from?.index ?? -1) {
+      fail("t=\(now) \(pcpu) switched from \(String(describing: from)) but held \(pcpuHolds[pcpu.index])")
+    }
     if let from { onCPU[from.index] = -1 }
     if let to {
       if onCPU[to.index] >= 0 { fail("t=\(now) \(to) dispatched on \(pcpu) while on pCPU\(onCPU[to.index])") }

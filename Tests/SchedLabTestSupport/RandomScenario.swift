@@ -22,12 +22,14 @@ public enum RandomScenario {
           kind = .periodic(periodNs: period, serviceNs: period / (2 + rng.below(10)), deadlineNs: period)
         case 3:
           kind = .server(
-            arrival: .poisson(meanGap: Nanos.us(300 + rng.below(3000))), service: .exponential(mean: Nanos.us(50 + rng.below(400))),
+            arrival: .poisson(meanGap: Nanos.us(300 + rng.below(3000))),
+            service: .exponential(mean: Nanos.us(50 + rng.below(400))),
             irqCostNs: Nanos.us(rng.below(10)))
         case 4:
           kind = .phases([.run(Nanos.us(100 + rng.below(5000))), .block(Nanos.us(100 + rng.below(5000))), .yield])
         default:
-          kind = .interrupts(arrival: .poisson(meanGap: Nanos.us(200 + rng.below(2000))), handlerNs: Nanos.us(1 + rng.below(50)))
+          kind = .interrupts(
+            arrival: .poisson(meanGap: Nanos.us(200 + rng.below(2000))), handlerNs: Nanos.us(1 + rng.below(50)))
         }
         workloads.append(WorkloadSpec(name: "w\(w)", kind: kind, realtime: pick(3) == 0))
       }

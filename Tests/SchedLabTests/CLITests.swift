@@ -74,7 +74,9 @@ import Testing
 
   @Test func outputFileIsWrittenWhole() throws {
     let output = temporaryPath("good.csv")
-    let r = try schedlab(["run", "scenarios/burners-mixed-weights.yaml", "--format", "csv", "-o", output, "--duration", "3s"])
+    let r = try schedlab([
+      "run", "scenarios/burners-mixed-weights.yaml", "--format", "csv", "-o", output, "--duration", "3s",
+    ])
     #expect(r.status == 0)
     let text = try String(contentsOfFile: output, encoding: .utf8)
     #expect(text.split(separator: "\n").count == 7)
@@ -86,7 +88,9 @@ import Testing
     #expect(version.status == 0 && version.stdout.hasPrefix("0."))
     let list = try schedlab(["list"])
     #expect(list.stdout.contains("credit2") && list.stdout.contains("ratelimit_us") && list.stdout.contains("periodic"))
-    let compare = try schedlab(["compare", "scenarios/seed-example.yaml", "--schedulers", "credit2,rr", "--duration", "4s"])
+    let compare = try schedlab([
+      "compare", "scenarios/seed-example.yaml", "--schedulers", "credit2,rr", "--duration", "4s",
+    ])
     #expect(compare.status == 0, "\(compare.stderr)")
     #expect(compare.stdout.contains("credit2 share") && compare.stdout.contains("rr share"))
     let ideal = try schedlab(["ideal", "scenarios/seed-example.yaml", "--duration", "4s"])

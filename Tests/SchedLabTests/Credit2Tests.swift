@@ -1,7 +1,8 @@
 import SchedLabCore
-@testable import SchedLabPolicies
 import SchedLabTestSupport
 import Testing
+
+@testable import SchedLabPolicies
 
 /// credit2's rules (reference §2, xen/common/sched/credit2.c), pinned by small hand-computed cases.
 @Suite final class Credit2Tests {
@@ -148,7 +149,8 @@ import Testing
 
   @Test func runqIsSortedByCreditWithFIFOTies() {
     let policy = Build.credit2()
-    let config = Build.config(Build.host(1, 1), (0..<4).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) })
+    let config = Build.config(
+      Build.host(1, 1), (0..<4).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) })
     started(config, policy)
     // After start every unit is queued with 10 ms, in wake order.
     #expect(policy.runqueues[0].runq == [0, 1, 2, 3])
@@ -214,6 +216,6 @@ import Testing
     #expect(throws: PolicyError.self) { try policy.adjust(DomainID(0), weight: 0, capPercent: nil, now: 0) }
     #expect(throws: PolicyError.self) { try policy.adjust(DomainID(0), weight: nil, capPercent: 201, now: 0) }
     try policy.adjust(DomainID(0), weight: 512, capPercent: nil, now: 0)
-    #expect(policy.runqueues[0].maxWeight == 512)
+    #expect(policy.rqMaxWeight[0] == 512)
   }
 }

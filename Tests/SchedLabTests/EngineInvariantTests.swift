@@ -1,7 +1,8 @@
 import SchedLabCore
-@testable import SchedLabPolicies
 import SchedLabTestSupport
 import Testing
+
+@testable import SchedLabPolicies
 
 /// Engine invariants over seeded random scenarios (hosts, weights, caps, affinity, workload mixes).
 @Suite struct EngineInvariantTests {

@@ -1,8 +1,9 @@
 import SchedLabCore
-@testable import SchedLabEvaluation
 import SchedLabPolicies
 import SchedLabScenario
 import Testing
+
+@testable import SchedLabEvaluation
 
 /// The oracle against hand-solved cases.
 @Suite struct IdealShareTests {

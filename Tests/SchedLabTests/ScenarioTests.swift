@@ -40,27 +40,62 @@ import Testing
 
   static let badCases: [Bad] = [
     Bad(name: "unknown top key", yaml: good + "\nbogus: 1", line: 10, key: "bogus", fragment: "unknown key"),
-    Bad(name: "unknown domain key", yaml: replaced("weight: 256", "wieght: 256"), line: 7, key: "domains[0].wieght", fragment: "unknown key"),
-    Bad(name: "unknown workload key", yaml: replaced("burst: 1ms", "burts: 1ms"), line: 9, key: "domains[0].workloads[0].burts", fragment: "unknown key"),
-    Bad(name: "wrong type", yaml: replaced("weight: 256", "weight: heavy"), line: 7, key: "domains[0].weight", fragment: "whole number"),
-    Bad(name: "out of range weight", yaml: replaced("weight: 256", "weight: 70000"), line: 7, key: "domains[0].weight", fragment: "outside 1...65535"),
-    Bad(name: "fraction over 100%", yaml: replaced("fraction: 40%", "fraction: 140%"), line: 9, key: "domains[0].workloads[0].fraction", fragment: "outside"),
-    Bad(name: "bad duration unit", yaml: replaced("duration: 2s", "duration: 2 minutes"), line: 4, key: "duration", fragment: "not a duration"),
+    Bad(
+      name: "unknown domain key", yaml: replaced("weight: 256", "wieght: 256"), line: 7, key: "domains[0].wieght",
+      fragment: "unknown key"),
+    Bad(
+      name: "unknown workload key", yaml: replaced("burst: 1ms", "burts: 1ms"), line: 9,
+      key: "domains[0].workloads[0].burts", fragment: "unknown key"),
+    Bad(
+      name: "wrong type", yaml: replaced("weight: 256", "weight: heavy"), line: 7, key: "domains[0].weight",
+      fragment: "whole number"),
+    Bad(
+      name: "out of range weight", yaml: replaced("weight: 256", "weight: 70000"), line: 7, key: "domains[0].weight",
+      fragment: "outside 1...65535"),
+    Bad(
+      name: "fraction over 100%", yaml: replaced("fraction: 40%", "fraction: 140%"), line: 9,
+      key: "domains[0].workloads[0].fraction", fragment: "outside"),
+    Bad(
+      name: "bad duration unit", yaml: replaced("duration: 2s", "duration: 2 minutes"), line: 4, key: "duration",
+      fragment: "not a duration"),
     Bad(name: "missing duration", yaml: replaced("duration: 2s\n", ""), line: 1, key: "duration", fragment: "required"),
-    Bad(name: "impossible host", yaml: replaced("cores: 2, threads: 1", "cores: 200, threads: 2"), line: 2, key: "host", fragment: "at most 256"),
+    Bad(
+      name: "impossible host", yaml: replaced("cores: 2, threads: 1", "cores: 200, threads: 2"), line: 2, key: "host",
+      fragment: "at most 256"),
     Bad(name: "zero cores", yaml: replaced("cores: 2", "cores: 0"), line: 2, key: "host.cores", fragment: "outside"),
-    Bad(name: "unknown scheduler", yaml: replaced("scheduler: credit2", "scheduler: bvt"), line: 3, key: "scheduler", fragment: "unknown scheduler"),
-    Bad(name: "unknown workload", yaml: replaced("type: demand", "type: video"), line: 9, key: "domains[0].workloads[0].type", fragment: "unknown workload type"),
-    Bad(name: "affinity beyond host", yaml: replaced("weight: 256", "affinity: [0, 5]"), line: 7, key: "domains[0].affinity", fragment: "does not exist"),
-    Bad(name: "warm-up too long", yaml: good + "\nwarmup: 3s", line: 1, key: "warmup", fragment: "shorter than the duration"),
-    Bad(name: "cap above vcpus", yaml: replaced("weight: 256", "cap: 150"), line: 7, key: "domains[0].cap", fragment: "outside 0...100"),
-    Bad(name: "vcpu index", yaml: replaced("burst: 1ms", "burst: 1ms, vcpu: 3"), line: 9, key: "domains[0].workloads[0].vcpu", fragment: "outside 0...0"),
-    Bad(name: "unknown parameter", yaml: good + "\nparameters: {credit2: {ratelimit: 5}}", line: 10, key: "parameters.credit2.ratelimit", fragment: "unknown parameter"),
-    Bad(name: "parameter range", yaml: good + "\nparameters: {credit2: {ratelimit_us: 50}}", line: 10, key: "parameters.credit2.ratelimit_us", fragment: "0 (off) or 100...500000"),
+    Bad(
+      name: "unknown scheduler", yaml: replaced("scheduler: credit2", "scheduler: bvt"), line: 3, key: "scheduler",
+      fragment: "unknown scheduler"),
+    Bad(
+      name: "unknown workload", yaml: replaced("type: demand", "type: video"), line: 9,
+      key: "domains[0].workloads[0].type", fragment: "unknown workload type"),
+    Bad(
+      name: "affinity beyond host", yaml: replaced("weight: 256", "affinity: [0, 5]"), line: 7,
+      key: "domains[0].affinity", fragment: "does not exist"),
+    Bad(
+      name: "warm-up too long", yaml: good + "\nwarmup: 3s", line: 1, key: "warmup",
+      fragment: "shorter than the duration"),
+    Bad(
+      name: "cap above vcpus", yaml: replaced("weight: 256", "cap: 150"), line: 7, key: "domains[0].cap",
+      fragment: "outside 0...100"),
+    Bad(
+      name: "vcpu index", yaml: replaced("burst: 1ms", "burst: 1ms, vcpu: 3"), line: 9,
+      key: "domains[0].workloads[0].vcpu", fragment: "outside 0...0"),
+    Bad(
+      name: "unknown parameter", yaml: good + "\nparameters: {credit2: {ratelimit: 5}}", line: 10,
+      key: "parameters.credit2.ratelimit", fragment: "unknown parameter"),
+    Bad(
+      name: "parameter range", yaml: good + "\nparameters: {credit2: {ratelimit_us: 50}}", line: 10,
+      key: "parameters.credit2.ratelimit_us", fragment: "0 (off) or 100...500000"),
     Bad(name: "malformed yaml", yaml: "host: {cores: 2\nscheduler: credit2", line: 2, key: "", fragment: "YAML syntax"),
     Bad(name: "not a mapping", yaml: "- just\n- a list", line: 1, key: "", fragment: "expected a mapping"),
-    Bad(name: "duplicate domain", yaml: good + "\n  - {name: a}", line: 10, key: "domains[1].name", fragment: "duplicate domain name"),
-    Bad(name: "bad phase step", yaml: replaced("{type: demand, fraction: 40%, burst: 1ms}", "{type: phases, steps: ['sprint 5ms']}"), line: 9, key: "domains[0].workloads[0].steps[0]", fragment: "expected 'run DURATION'"),
+    Bad(
+      name: "duplicate domain", yaml: good + "\n  - {name: a}", line: 10, key: "domains[1].name",
+      fragment: "duplicate domain name"),
+    Bad(
+      name: "bad phase step",
+      yaml: replaced("{type: demand, fraction: 40%, burst: 1ms}", "{type: phases, steps: ['sprint 5ms']}"), line: 9,
+      key: "domains[0].workloads[0].steps[0]", fragment: "expected 'run DURATION'"),
   ]
 
   @Test(arguments: badCases)

@@ -42,7 +42,8 @@ import Testing
     let r = alone(
       WorkloadSpec(
         name: "web",
-        kind: .server(arrival: .periodic(period: Nanos.ms(1)), service: .constant(Nanos.us(200)), irqCostNs: Nanos.us(10)),
+        kind: .server(
+          arrival: .periodic(period: Nanos.ms(1)), service: .constant(Nanos.us(200)), irqCostNs: Nanos.us(10)),
         phaseNs: 0))
     let s = r.domain("x").workloads[0]
     #expect(abs(s.throughputPerS - 1000) < 1)
@@ -58,7 +59,8 @@ import Testing
 
   @Test func interruptsCostTheirHandlerTime() {
     let r = alone(
-      WorkloadSpec(name: "dev", kind: .interrupts(arrival: .periodic(period: Nanos.us(100)), handlerNs: Nanos.us(5)), phaseNs: 0))
+      WorkloadSpec(
+        name: "dev", kind: .interrupts(arrival: .periodic(period: Nanos.us(100)), handlerNs: Nanos.us(5)), phaseNs: 0))
     #expect(abs(r.share("x") - 0.05) < 0.001)
     // Every 100 us from 100 ms to 2 s inclusive.
     #expect(r.domain("x").workloads[0].interrupts == 19_001)
@@ -84,7 +86,8 @@ import Testing
 
   @Test func roundRobinSharesBurnersEqually() {
     let config = Build.config(
-      Build.host(1, 1), (0..<3).map { DomainConfig(name: "d\($0)", weight: 100 * ($0 + 1), workloads: [Build.burner()]) },
+      Build.host(1, 1),
+      (0..<3).map { DomainConfig(name: "d\($0)", weight: 100 * ($0 + 1), workloads: [Build.burner()]) },
       seconds: 3)
     let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)))
     for d in r.domains { #expect(abs(d.share - 1.0 / 3) < 0.01) }

@@ -21,7 +21,9 @@ extension Engine {
   }
 
   /// Runnable as the policy sees it: the guest wants to run and no migration holds it paused.
-  @usableFromInline @inline(__always) func policyRunnable(_ v: Int) -> Bool { runnable[v] && !migrating[v] && !parked[v] }
+  @usableFromInline @inline(__always) func policyRunnable(_ v: Int) -> Bool {
+    runnable[v] && !migrating[v] && !parked[v]
+  }
 
   /// The scheduling softirq on `pcpu`.
   func doSchedule(_ p: Int) {

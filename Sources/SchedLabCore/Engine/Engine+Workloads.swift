@@ -5,7 +5,8 @@ extension Engine {
   private func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
     let domain = config.domains[d]
     let key = StreamKey.make(
-      Int(truncatingIfNeeded: StreamKey.hash(domain.name)), Int(truncatingIfNeeded: StreamKey.hash(domain.workloads[w].name)),
+      Int(truncatingIfNeeded: StreamKey.hash(domain.name)),
+      Int(truncatingIfNeeded: StreamKey.hash(domain.workloads[w].name)),
       i, role)
     return Xoshiro256(seed: config.seed, key: key)
   }
@@ -19,7 +20,8 @@ extension Engine {
         for (w, spec) in domain.workloads.enumerated() where spec.vcpu == nil || spec.vcpu == i {
           instantiate(spec, domain: d, workload: w, vcpuInDomain: i, vcpu: v, metric: metricBase + w)
         }
-        guests.append(GuestKernel(vcpu: Int32(v), firstTask: Int32(firstTask), taskCount: Int32(tasks.count - firstTask)))
+        guests.append(
+          GuestKernel(vcpu: Int32(v), firstTask: Int32(firstTask), taskCount: Int32(tasks.count - firstTask)))
       }
       metricBase += domain.workloads.count
     }
@@ -41,7 +43,9 @@ extension Engine {
     return Int32(sources.count - 1)
   }
 
-  private func instantiate(_ spec: WorkloadSpec, domain d: Int, workload w: Int, vcpuInDomain i: Int, vcpu v: Int, metric: Int) {
+  private func instantiate(
+    _ spec: WorkloadSpec, domain d: Int, workload w: Int, vcpuInDomain i: Int, vcpu v: Int, metric: Int
+  ) {
     let taskRNG = stream(d, w, i, 1)
     let sourceRNG = stream(d, w, i, 2)
     switch spec.kind {
@@ -50,7 +54,8 @@ extension Engine {
       task.remaining = Engine.burnerWork
       _ = addTask(task)
     case .demand(let fraction, let burst, let arrival):
-      let task = addTask(GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
+      let task = addTask(
+        GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
       let period = max(1, Int64((Double(burst) / fraction).rounded()))
       _ = addSource(
         vcpu: v, task: task, action: .releaseWork, handlerNs: 0,

@@ -2,7 +2,7 @@
 /// `sched_unit`/`sched_resource` fields and a handful of functions). Everything a policy may read or
 /// ask for is here; nothing else of the engine is reachable from a policy.
 public struct SchedContext {
-  @usableFromInline unowned let engine: Engine
+  @usableFromInline unowned(unsafe) let engine: Engine
 
   init(_ engine: Engine) { self.engine = engine }
 

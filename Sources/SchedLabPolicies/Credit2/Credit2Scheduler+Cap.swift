@@ -7,6 +7,7 @@ extension Credit2Scheduler {
     let i = d.index
     let wasCapped = domains[i].capPercent > 0
     domains[i].capPercent = capPercent
+    for v in context.vcpus(of: d) { unitCapped[v] = true }
     domains[i].totalBudget = capPeriodNs * Int64(capPercent) / 100
     let quota = max(domains[i].totalBudget / Int64(domains[i].nrUnits), Self.minTimer)
     for v in context.vcpus(of: d) { budgetQuota[v] = quota }
@@ -27,7 +28,10 @@ extension Credit2Scheduler {
     let i = d.index
     context.cancelTimer(domains[i].replenishTimer)
     domains[i].capPercent = 0
-    for v in context.vcpus(of: d) { budget[v] = Int64.max }
+    for v in context.vcpus(of: d) {
+      budget[v] = Int64.max
+      unitCapped[v] = false
+    }
     let parked = domains[i].parkedUnits
     domains[i].parkedUnits = []
     unparkUnits(parked, now: now)

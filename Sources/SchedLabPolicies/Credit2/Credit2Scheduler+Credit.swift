@@ -8,7 +8,7 @@ extension Credit2Scheduler {
   func timeToCredit(_ v: Int, time: Int64) {
     let rq = unitRunqueue[v]
     let w = weight(v)
-    let value = time * runqueues[rq].maxWeight + residual[v]
+    let value = time * rqMaxWeight[rq] + residual[v]
     residual[v] = value % w
     credit[v] -= value / w
     if credit[v] < Self.creditMin { credit[v] = Self.creditMin }
@@ -16,7 +16,7 @@ extension Credit2Scheduler {
 
   /// `c2t`: how long unit `v` runs to burn `amount` credit.
   func creditToTime(_ v: Int, amount: Int64) -> Int64 {
-    amount * weight(v) / runqueues[unitRunqueue[v]].maxWeight
+    amount * weight(v) / rqMaxWeight[unitRunqueue[v]]
   }
 
   /// `burn_credits`: charge a running unit for the time since its `start_time`.

@@ -38,6 +38,7 @@ extension Credit2Scheduler {
       }
       if chosen < 0 {
         runqueues.append(Runqueue(id: runqueues.count, pickBias: cpu))
+        rqMaxWeight.append(1)
         chosen = runqueues.count - 1
       }
       runqueues[chosen].active.insert(cpu)
@@ -95,12 +96,12 @@ extension Credit2Scheduler {
 
   /// `update_max_weight`: the heaviest assigned unit's weight (at least 1).
   func updateMaxWeight(_ rq: Int, newWeight: Int64, oldWeight: Int64) {
-    if newWeight > runqueues[rq].maxWeight {
-      runqueues[rq].maxWeight = newWeight
-    } else if oldWeight == runqueues[rq].maxWeight {
+    if newWeight > rqMaxWeight[rq] {
+      rqMaxWeight[rq] = newWeight
+    } else if oldWeight == rqMaxWeight[rq] {
       var m: Int64 = 1
       for u in runqueues[rq].units { m = max(m, weight(Int(u))) }
-      runqueues[rq].maxWeight = m
+      rqMaxWeight[rq] = m
     }
   }
 
@@ -171,7 +172,7 @@ extension Credit2Scheduler {
     var lines = ["credit2: \(runqueues.count) runqueue(s), ratelimit \(Nanos.format(ratelimitNs))"]
     for rq in runqueues {
       lines.append(
-        "  rq\(rq.id) cpus \(rq.active) max_weight \(rq.maxWeight) load \(rq.load) b_avgload \(rq.bAvgload)")
+        "  rq\(rq.id) cpus \(rq.active) max_weight \(rqMaxWeight[rq.id]) load \(rq.load) b_avgload \(rq.bAvgload)")
       lines.append("    runq: " + rq.runq.map { "v\($0)(\(credit[Int($0)]))" }.joined(separator: " "))
     }
     return lines.joined(separator: "\n")

@@ -70,8 +70,11 @@ extension Credit2Scheduler {
     }
     let mask = context.hardAffinity(of: unit).intersection(r.active)
     let fullyIdle = smtPowerSavings ? r.idle.subtracting(r.smtIdle) : r.smtIdle
-    for candidates in [fullyIdle.subtracting(r.tickled).intersection(mask), r.idle.subtracting(r.tickled).intersection(mask)] {
-      if candidates.isEmpty { continue }
+    // Fully idle cores first, then any idle pCPU not already tickled; own pCPU preferred.
+    let idleCores = fullyIdle.subtracting(r.tickled).intersection(mask)
+    let idleCPUs = r.idle.subtracting(r.tickled).intersection(mask)
+    let candidates = idleCores.isEmpty ? idleCPUs : idleCores
+    if !candidates.isEmpty {
       let cpu = candidates.contains(own) ? own : candidates.cycle(after: own)!
       tickleUnit(v, cpu: cpu.index)
       return

@@ -84,6 +84,9 @@ public final class Credit2Scheduler: SchedulerPolicy {
   var unitLoadLast: [Int64] = []
   var budget: [Int64] = []
   var budgetQuota: [Int64] = []
+  /// The unit's weight (its domain's) and whether its domain is capped, kept flat for the hot path.
+  var unitWeight: [Int64] = []
+  var unitCapped: [Bool] = []
 
   // MARK: Per-pCPU state
   var cpuRunqueue: [Int] = []
@@ -91,6 +94,8 @@ public final class Credit2Scheduler: SchedulerPolicy {
 
   // MARK: Runqueues and domains
   var runqueues: [Runqueue] = []
+  /// Each runqueue's `max_weight` (at least 1), kept flat for the hot path.
+  var rqMaxWeight: [Int64] = []
   var domains: [DomainState] = []
 
   // MARK: Counters (Xen's SCHED_STAT_CRANK names where there is one)
@@ -138,6 +143,8 @@ public final class Credit2Scheduler: SchedulerPolicy {
     unitLoadLast = Array(repeating: 0, count: n)
     budget = Array(repeating: Int64.max, count: n)
     budgetQuota = Array(repeating: 0, count: n)
+    unitWeight = (0..<n).map { Int64(context.weight(of: context.domain(of: VCPUID($0)))) }
+    unitCapped = Array(repeating: false, count: n)
     inflight = Array(repeating: 0, count: context.pcpuCount)
     buildRunqueues()
     domains = (0..<context.domainCount).map { d in
@@ -156,8 +163,8 @@ public final class Credit2Scheduler: SchedulerPolicy {
     assign(vcpu.index, to: cpuRunqueue[context.processor(vcpu).index], now: now)
   }
 
-  @inline(__always) func weight(_ v: Int) -> Int64 { domains[context.domain(of: VCPUID(v)).index].weight }
-  @inline(__always) func hasCap(_ v: Int) -> Bool { domains[context.domain(of: VCPUID(v)).index].capPercent > 0 }
+  @inline(__always) func weight(_ v: Int) -> Int64 { unitWeight[v] }
+  @inline(__always) func hasCap(_ v: Int) -> Bool { unitCapped[v] }
 
   public func timerFired(_ timer: Int, now: Int64) {
     if let d = domains.firstIndex(where: { $0.replenishTimer == timer }) { replenishBudget(d, now: now) }
@@ -168,6 +175,7 @@ public final class Credit2Scheduler: SchedulerPolicy {
       guard (1...65535).contains(w) else { throw PolicyError("weight \(w) is outside 1...65535") }
       let old = domains[domain.index].weight
       domains[domain.index].weight = Int64(w)
+      for v in context.vcpus(of: domain) { unitWeight[v] = Int64(w) }
       for v in context.vcpus(of: domain) where unitRunqueue[v] >= 0 {
         updateMaxWeight(unitRunqueue[v], newWeight: Int64(w), oldWeight: old)
       }
@@ -195,7 +203,6 @@ struct Runqueue {
   var runq: [Int32] = []
   /// Every unit assigned to this runqueue, runnable or not (Xen's `svc` list).
   var units: [Int32] = []
-  var maxWeight: Int64 = 1
   var load: Int64 = 0
   var avgload: Int64 = 0
   var bAvgload: Int64 = 0

@@ -80,7 +80,8 @@ public struct ParameterSet: Hashable, Sendable {
     for spec in specs { values[spec.name] = spec.defaultValue }
     for key in overrides.keys.sorted() {
       guard let spec = specs.first(where: { $0.name == key }) else {
-        throw ParameterError(parameter: key, reason: "unknown parameter (known: \(specs.map(\.name).joined(separator: ", ")))")
+        throw ParameterError(
+          parameter: key, reason: "unknown parameter (known: \(specs.map(\.name).joined(separator: ", ")))")
       }
       let value = overrides[key]!
       if let reason = spec.check(value) { throw ParameterError(parameter: key, reason: reason) }
