@@ -43,7 +43,6 @@ extension Credit2Scheduler {
     updateLoad(local, unit: -1, change: 0, now: now)
     var loadDelta: Int64 = 0
     var other = -1
-    var lastIterated = -1
     for rq in runqueues.indices where rq != local {
       updateLoad(rq, unit: -1, change: 0, now: now)
       let delta = abs(runqueues[local].bAvgload - runqueues[rq].bAvgload)
@@ -51,11 +50,11 @@ extension Credit2Scheduler {
         loadDelta = delta
         other = rq
       }
-      lastIterated = rq
     }
     guard other >= 0 else { return }
-    // Xen's quirk, kept on purpose: the capacity test reads the last runqueue iterated above,
-    // not necessarily the one with the largest difference.
+    // Xen's quirk, kept on purpose: the capacity test reads the last runqueue of the list walked
+    // above (possibly our own), not necessarily the one with the largest difference.
+    let lastIterated = runqueues.count - 1
     let p = loadPrecisionShift
     let loadMax = max(runqueues[local].bAvgload, runqueues[lastIterated].bAvgload)
     let cpusMax = Int64(max(runqueues[local].nrCPUs, runqueues[lastIterated].nrCPUs))

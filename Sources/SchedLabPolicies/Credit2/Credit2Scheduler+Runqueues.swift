@@ -151,18 +151,20 @@ extension Credit2Scheduler {
       migrateRequest[v] = true
       migrateTarget[v] = target
       context.requestMigration(unit)
+      tickle(context.processor(unit).index)
       return
     }
     let wasQueued = onRunq[v]
     if wasQueued {
       runqRemove(v)
-      updateLoad(unitRunqueue[v], unit: v, change: -1, now: now)
+      // Xen updates only the runqueue's load here, not the unit's.
+      updateLoad(unitRunqueue[v], unit: -1, change: -1, now: now)
     }
     deassign(v)
     context.setProcessor(unit, cyclePick(target, allowed: context.hardAffinity(of: unit)))
     assign(v, to: target, now: now)
     if wasQueued {
-      updateLoad(target, unit: v, change: 1, now: now)
+      updateLoad(target, unit: -1, change: 1, now: now)
       runqInsert(v)
       runqTickle(v, now: now)
     }

@@ -75,22 +75,18 @@ extension Credit2Scheduler {
       }
     }
     let fallbackCredit = fallback >= 0 ? credit[fallback] : Self.idleCredit
-    var i = 0
-    while i < runqueues[rq].runq.count {
-      let v = Int(runqueues[rq].runq[i])
+    // The first queued unit that may run here is the only candidate: it is taken if the current
+    // unit yields or it has more credit (and, if capped, gets budget); either way the walk stops.
+    for u in runqueues[rq].runq {
+      let v = Int(u)
       let unit = VCPUID(v)
-      if !yielding && credit[v] <= fallbackCredit { break }
-      i += 1
       if !context.isRunnable(unit) { continue }
       if !context.hardAffinity(of: unit).contains(PCPUID(cpu)) { continue }
       let tickled = tickledCPU[v]
       if tickled != -1 && tickled != cpu && runqueues[rq].tickled.contains(PCPUID(tickled)) { continue }
       if context.processor(unit).index != cpu && fallbackCredit + migrateResistNs > credit[v] { continue }
-      if hasCap(v) && !grabBudget(v, now: now) {
-        i -= 1  // parking removed it from the runq
-        continue
-      }
-      return v
+      if (yielding || credit[v] > fallbackCredit) && (!hasCap(v) || grabBudget(v, now: now)) { return v }
+      break
     }
     return fallback
   }

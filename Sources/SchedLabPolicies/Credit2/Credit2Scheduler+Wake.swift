@@ -57,8 +57,10 @@ extension Credit2Scheduler {
   }
 
   /// `runq_tickle`: find at most one pCPU of the unit's runqueue to run it: an idle pCPU on a
-  /// fully idle core, else any untickled idle pCPU, else the busy pCPU where preempting gains the
-  /// most credit (see ``tickleScore(_:cpu:now:)``).
+  /// fully idle core, else any untickled idle pCPU, else its own pCPU if it may preempt there,
+  /// else the busy pCPU where preempting gains the most credit (see ``tickleScore(_:cpu:now:)``).
+  /// Xen adds soft-affinity bonuses to positive scores; with the default soft affinity (all pCPUs)
+  /// they are the same for every pCPU and are left out.
   func runqTickle(_ v: Int, now: Int64) {
     let unit = VCPUID(v)
     let rq = unitRunqueue[v]
@@ -85,8 +87,10 @@ extension Credit2Scheduler {
     if busy.contains(own) {
       let score = tickleScore(v, cpu: own.index, now: now)
       if score > best {
-        best = score
-        target = own.index
+        // Xen takes its own pCPU at once when it lies in the unit's soft affinity, which, with no
+        // soft affinity configured, is every pCPU.
+        tickleUnit(v, cpu: own.index)
+        return
       }
     }
     var cursor = busy.first
