@@ -69,6 +69,9 @@ public enum JSONReport {
     w.double("context_switches_per_s", r.host.contextSwitchesPerS, digits: 3)
     w.double("migrations_per_s", r.host.migrationsPerS, digits: 3)
     w.double("idle_fraction", r.host.idleFraction)
+    w.open("pcpu_idle_fraction", array: true)
+    for idle in r.host.pcpuIdleNs { w.double(nil, Double(idle) / Double(r.measuredNs)) }
+    w.close(array: true)
     w.int("events", r.host.events)
     w.close()
     w.open("domains", array: true)

@@ -10,6 +10,10 @@ public final class InvariantChecker: EngineObserver {
   private var onCPU: [Int] = []
   private var pcpuHolds: [Int] = []
   private var waitingSince: [Int64] = []
+  private var busySince: [Int64] = []
+  /// Time each pCPU spent running a vCPU, from the switches this observer saw (an accounting
+  /// independent of the engine's runstate and idle counters).
+  public private(set) var busyNs: [Int64] = []
   private let graceNs: Int64
   private let sameQueue: (VCPUID, PCPUID) -> Bool
 
@@ -23,6 +27,8 @@ public final class InvariantChecker: EngineObserver {
       onCPU = Array(repeating: -1, count: engine.config.totalVCPUs)
       waitingSince = Array(repeating: -1, count: engine.config.totalVCPUs)
       pcpuHolds = Array(repeating: -1, count: engine.topology.pcpuCount)
+      busySince = Array(repeating: 0, count: engine.topology.pcpuCount)
+      busyNs = Array(repeating: 0, count: engine.topology.pcpuCount)
     }
   }
 
@@ -33,7 +39,11 @@ public final class InvariantChecker: EngineObserver {
     if pcpuHolds[pcpu.index] != (from?.index ?? -1) {
       fail("t=\(now) \(pcpu) switched from \(String(describing: from)) but held \(pcpuHolds[pcpu.index])")
     }
-    if let from { onCPU[from.index] = -1 }
+    if let from {
+      onCPU[from.index] = -1
+      busyNs[pcpu.index] += now - busySince[pcpu.index]
+    }
+    busySince[pcpu.index] = now
     if let to {
       if onCPU[to.index] >= 0 { fail("t=\(now) \(to) dispatched on \(pcpu) while on pCPU\(onCPU[to.index])") }
       onCPU[to.index] = pcpu.index
@@ -45,6 +55,14 @@ public final class InvariantChecker: EngineObserver {
 
   public func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine) {
     sample(now: now, engine: engine)
+  }
+
+  /// Close the busy intervals still open at the end of the run.
+  public func finish(at now: Int64) {
+    for p in pcpuHolds.indices where pcpuHolds[p] >= 0 {
+      busyNs[p] += now - busySince[p]
+      busySince[p] = now
+    }
   }
 
   /// Check the "no idle pCPU while a vCPU waits" rule at `now`.

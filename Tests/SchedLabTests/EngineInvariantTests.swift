@@ -8,13 +8,16 @@ import Testing
 @Suite struct EngineInvariantTests {
   static let seeds: [UInt64] = Array(1...40)
 
-  /// Per-pCPU time conservation: over the measured interval, the running time of all vCPUs plus the
-  /// idle time of all pCPUs equals pCPUs × time, to the nanosecond; and every vCPU's runstate times
-  /// add up to the interval.
-  func checkConservation(_ r: RunResult, _ config: SimulationConfig) {
+  /// Per-pCPU time conservation: each pCPU's busy time (from the switches the checker saw) plus its
+  /// idle time (the engine's) is the run's length, to the nanosecond; all busy time is the vCPUs'
+  /// running time; and every vCPU's runstate times add up to the run.
+  func checkConservation(_ r: RunResult, _ config: SimulationConfig, _ checker: InvariantChecker) {
+    checker.finish(at: config.durationNs)
+    for p in 0..<r.host.pcpus {
+      #expect(checker.busyNs[p] + r.host.pcpuIdleNs[p] == r.measuredNs, "seed \(config.seed) pCPU\(p)")
+    }
     let running = r.domains.flatMap(\.vcpus).reduce(Int64(0)) { $0 + $1.runstateNs[0] }
-    let idle = Int64((r.host.idleFraction * Double(r.measuredNs) * Double(r.host.pcpus)).rounded())
-    #expect(abs(running + idle - r.measuredNs * Int64(r.host.pcpus)) <= Int64(r.host.pcpus), "seed \(config.seed)")
+    #expect(running == checker.busyNs.reduce(0, +), "seed \(config.seed)")
     for v in r.domains.flatMap(\.vcpus) {
       #expect(v.runstateNs.reduce(0, +) == r.measuredNs, "seed \(config.seed)")
       #expect(v.share <= 1 + 1e-9)
@@ -31,7 +34,7 @@ import Testing
     }
     let r = Build.run(config, policy, observer: checker)
     #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
-    checkConservation(r, config)
+    checkConservation(r, config, checker)
   }
 
   @Test(arguments: seeds)
@@ -40,7 +43,7 @@ import Testing
     let checker = InvariantChecker(graceNs: Nanos.ms(10))
     let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)), observer: checker)
     #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
-    checkConservation(r, config)
+    checkConservation(r, config, checker)
   }
 
   @Test(arguments: [UInt64(3), 17, 29])
@@ -67,7 +70,7 @@ import Testing
       }
       let r = Build.run(config, policy, observer: checker)
       #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
-      checkConservation(r, config)
+      checkConservation(r, config, checker)
     }
   }
 }

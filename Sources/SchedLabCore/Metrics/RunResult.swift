@@ -71,6 +71,8 @@ public struct HostResult: Sendable {
   public var contextSwitchesPerS: Double
   public var migrationsPerS: Double
   public var idleFraction: Double
+  /// Idle time of each pCPU over the measured interval.
+  public var pcpuIdleNs: [Int64]
   /// Events the engine processed during the measured interval.
   public var events: Int64
 }
@@ -114,7 +116,8 @@ extension Engine {
     let host = HostResult(
       pcpus: topology.pcpuCount, contextSwitchesPerS: Double(metrics.contextSwitches) / seconds,
       migrationsPerS: Double(metrics.migrations) / seconds,
-      idleFraction: Double(idle) / (Double(measured) * Double(topology.pcpuCount)), events: metrics.events)
+      idleFraction: Double(idle) / (Double(measured) * Double(topology.pcpuCount)), pcpuIdleNs: metrics.idleNs,
+      events: metrics.events)
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
       measuredNs: measured, topology: topology, domains: domains, host: host, counters: policy.counters(),
