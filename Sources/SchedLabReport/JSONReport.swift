@@ -30,6 +30,12 @@ public enum JSONReport {
     w.close()
   }
 
+  static func counters(_ key: String, _ list: [PolicyCounter], into w: inout JSONWriter) {
+    w.open(key)
+    for c in list { w.int(c.name, c.value) }
+    w.close()
+  }
+
   static func window(_ key: String, _ s: WindowSummary, into w: inout JSONWriter) {
     w.open(key)
     w.int("windows", s.windows)
@@ -107,16 +113,16 @@ public enum JSONReport {
         w.int("offline_ns", v.runstateNs[3])
         window("window_share", v.window, into: &w)
         latency("wake_latency_ns", v.wakeLatency, into: &w)
+        counters("policy_counters", v.policyCounters, into: &w)
         w.close()
       }
       w.close(array: true)
       writeWorkloads(dom.workloads, into: &w)
+      counters("policy_counters", dom.policyCounters, into: &w)
       w.close()
     }
     w.close(array: true)
-    w.open("counters")
-    for c in r.counters { w.int(c.name, c.value) }
-    w.close()
+    counters("counters", r.counters, into: &w)
     w.open("log", array: true)
     for line in r.log { w.string(nil, line) }
     w.close(array: true)

@@ -64,10 +64,9 @@ extension Engine {
       precondition(runnable[next] && !parked[next], "policy picked v\(next), which is not runnable")
       precondition(affinity[next].contains(PCPUID(p)), "policy picked v\(next) outside its hard affinity")
       running[next] = true
-      if processor[next] != Int32(p) {
-        metrics.migrations += 1
-        processor[next] = Int32(p)
-      }
+      if lastRanOn[next] >= 0 && lastRanOn[next] != Int32(p) { metrics.migrations += 1 }
+      lastRanOn[next] = Int32(p)
+      processor[next] = Int32(p)
       setRunstate(next, .running)
       let d = Int(vDomain[next])
       if wakeStamp[next] >= 0 {

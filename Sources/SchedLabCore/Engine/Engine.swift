@@ -31,6 +31,8 @@ public final class Engine {
   @usableFromInline var runnable: [Bool]
   @usableFromInline var running: [Bool]
   @usableFromInline var processor: [Int32]
+  /// The pCPU each vCPU last ran on (-1: never), for counting migrations.
+  @usableFromInline var lastRanOn: [Int32]
   @usableFromInline var migrating: [Bool]
   /// Parked by the policy (Xen's `_VPF_parked`, credit2 caps): not runnable to the policy.
   @usableFromInline var parked: [Bool]
@@ -92,6 +94,7 @@ public final class Engine {
     runnable = Array(repeating: false, count: vcpus)
     running = Array(repeating: false, count: vcpus)
     processor = Array(repeating: 0, count: vcpus)
+    lastRanOn = Array(repeating: -1, count: vcpus)
     migrating = Array(repeating: false, count: vcpus)
     parked = Array(repeating: false, count: vcpus)
     yieldPending = Array(repeating: false, count: vcpus)

@@ -72,6 +72,10 @@ public protocol SchedulerPolicy: AnyObject {
   /// Counters to report at the end of a run, in a stable order.
   func counters() -> [PolicyCounter]
 
+  /// Per-vCPU counters to report at the end of a run (time in a priority, boosts, ...), in a stable
+  /// order that is the same for every vCPU. Reports also sum them per domain.
+  func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter]
+
   /// Reset counters at the end of the warm-up.
   func resetCounters()
 
@@ -95,6 +99,7 @@ extension SchedulerPolicy {
   public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws {}
   public func dump(now: Int64) -> String { "\(name): no dump" }
   public func counters() -> [PolicyCounter] { [] }
+  public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
   public func resetCounters() {}
   public func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {}
   public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}

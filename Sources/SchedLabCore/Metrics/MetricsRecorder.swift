@@ -47,7 +47,8 @@ public struct WorkloadCounters: Sendable {
 /// - *window share*: a domain's running time within each window divided by the window length
 ///   (fraction of one pCPU);
 /// - *context switches*: dispatches of a vCPU other than the one that was on the pCPU (idle
-///   included on either side); *migrations*: dispatches on a pCPU other than the vCPU's previous one.
+///   included on either side); *migrations*: dispatches on a pCPU other than the one the vCPU last
+///   ran on.
 @usableFromInline struct MetricsRecorder: Sendable {
   @usableFromInline var runstateNs: [[Int64]]  // [vcpu][runstate]
   @usableFromInline var vcpuWake: [LatencyRecorder]

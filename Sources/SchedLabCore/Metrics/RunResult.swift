@@ -40,6 +40,8 @@ public struct DomainResult: Sendable {
   public var preemptWait: LatencySummary
   public var vcpus: [VCPUResult]
   public var workloads: [WorkloadResult]
+  /// The policy's per-vCPU counters summed over the domain's vCPUs.
+  public var policyCounters: [PolicyCounter]
 }
 
 public struct VCPUResult: Sendable {
@@ -49,6 +51,8 @@ public struct VCPUResult: Sendable {
   public var share: Double
   public var window: WindowSummary
   public var wakeLatency: LatencySummary
+  /// The policy's counters for this vCPU (``SchedulerPolicy/vcpuCounters(_:now:)``).
+  public var policyCounters: [PolicyCounter]
 }
 
 public struct WorkloadResult: Sendable {
@@ -86,14 +90,22 @@ extension Engine {
     for (d, domain) in config.domains.enumerated() {
       var vcpus: [VCPUResult] = []
       var domainRun: Int64 = 0
+      var domainCounters: [PolicyCounter] = []
       for i in 0..<domain.vcpus {
         let v = domainFirstVCPU[d] + i
         let run = metrics.runstateNs[v][0]
         domainRun += run
+        let counters = policy.vcpuCounters(VCPUID(v), now: now)
+        if domainCounters.isEmpty {
+          domainCounters = counters
+        } else {
+          for k in counters.indices { domainCounters[k].value += counters[k].value }
+        }
         vcpus.append(
           VCPUResult(
             index: i, runstateNs: metrics.runstateNs[v], share: Double(run) / Double(measured),
-            window: WindowSummary(metrics.vcpuWindows[v]), wakeLatency: metrics.vcpuWake[v].summary))
+            window: WindowSummary(metrics.vcpuWindows[v]), wakeLatency: metrics.vcpuWake[v].summary,
+            policyCounters: counters))
       }
       var workloads: [WorkloadResult] = []
       for spec in domain.workloads {
@@ -110,7 +122,7 @@ extension Engine {
           name: domain.name, weight: domainWeight[d], capPercent: domainCap[d], runningNs: domainRun,
           share: Double(domainRun) / Double(measured), window: WindowSummary(metrics.domainWindows[d]),
           wakeLatency: metrics.domainWake[d].summary, preemptWait: metrics.domainPreemptWait[d].summary,
-          vcpus: vcpus, workloads: workloads))
+          vcpus: vcpus, workloads: workloads, policyCounters: domainCounters))
     }
     let idle = metrics.idleNs.reduce(0, +)
     let host = HostResult(

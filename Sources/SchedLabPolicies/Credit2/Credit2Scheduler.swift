@@ -99,7 +99,7 @@ public final class Credit2Scheduler: SchedulerPolicy {
   var domains: [DomainState] = []
 
   // MARK: Counters (Xen's SCHED_STAT_CRANK names where there is one)
-  var stats = Stats()
+  var stats = Credit2Stats()
 
   public static let descriptor = PolicyDescriptor(
     name: "credit2",
@@ -193,7 +193,7 @@ public final class Credit2Scheduler: SchedulerPolicy {
   }
 
   public func counters() -> [PolicyCounter] { stats.counters }
-  public func resetCounters() { stats = Stats() }
+  public func resetCounters() { stats = Credit2Stats() }
 }
 
 /// A credit2 runqueue (Xen's `struct csched2_runqueue_data`).
@@ -227,7 +227,7 @@ struct DomainState {
   var parkedUnits: [Int32] = []
 }
 
-struct Stats {
+struct Credit2Stats {
   var creditResets: Int64 = 0
   var tickles: Int64 = 0
   var migrationsByBalance: Int64 = 0

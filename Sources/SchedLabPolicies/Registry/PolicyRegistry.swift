@@ -3,6 +3,7 @@
 public enum PolicyRegistry {
   public static let all: [PolicyDescriptor] = [
     Credit2Scheduler.descriptor,
+    CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
   ]
 
