@@ -48,7 +48,9 @@ extension Engine {
     if prev >= 0 {
       guestDeschedule(prev)
       running[prev] = false
-      if runnable[prev] {
+      if runnable[prev] && parked[prev] {
+        setRunstate(prev, .offline)
+      } else if runnable[prev] {
         setRunstate(prev, .runnable)
         preemptStamp[prev] = now
       } else {
@@ -108,13 +110,33 @@ extension Engine {
     if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
   }
 
+  /// Park or unpark a vCPU. As in Xen (a pause flag), a parked vCPU that wants to run is in the
+  /// `offline` runstate; unparked, it is runnable again and waits as after a preemption.
+  func setParked(_ v: Int, _ value: Bool) {
+    guard parked[v] != value else { return }
+    parked[v] = value
+    if running[v] {
+      if value { raiseSoftirq(Int(processor[v])) }
+      return
+    }
+    guard runnable[v] else { return }
+    if value {
+      setRunstate(v, .offline)
+      wakeStamp[v] = -1
+      preemptStamp[v] = -1
+    } else {
+      setRunstate(v, .runnable)
+      preemptStamp[v] = now
+    }
+  }
+
   /// A blocked vCPU becomes runnable (Xen: `vcpu_unblock` → `vcpu_wake`).
   func wake(_ v: Int) {
     if runnable[v] { return }
     runnable[v] = true
     if !running[v] {
-      setRunstate(v, .runnable)
-      wakeStamp[v] = now
+      setRunstate(v, parked[v] ? .offline : .runnable)
+      wakeStamp[v] = parked[v] ? -1 : now
     }
     if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
   }

@@ -73,8 +73,7 @@ public struct SchedContext {
   /// budget). A parked vCPU is not runnable to the policy and is not woken by the engine; the
   /// policy requeues it itself when it unparks it.
   public func setParked(_ v: VCPUID, _ value: Bool) {
-    engine.parked[v.index] = value
-    if value && engine.running[v.index] { engine.raiseSoftirq(Int(engine.processor[v.index])) }
+    engine.setParked(v.index, value)
   }
 
   /// Whether the guest wants to run, ignoring parking and migration (Xen: not `VPF_blocked`).

@@ -33,7 +33,6 @@ public import SchedLabCore
 ///    the wake; SchedLab's wakes run on no pCPU, so one cursor serves the host.
 /// 4. `debit: tick` restores the pre-2010 whole-tick sampling ("the vCPU running at the tick pays
 ///    10 ms"; no charge at deschedule), to show the failure Xen's commit 78c9b2a64b fixed.
-/// 5. A parked (capped-out) vCPU keeps the runstate `runnable` in SchedLab's metrics.
 public final class CreditScheduler: SchedulerPolicy {
   // MARK: Constants (credit.c "Basic constants")
   static let creditsPerMs: Int64 = 10

@@ -37,8 +37,6 @@ public import SchedLabCore
 ///    switch within one softirq; a wake during that window cannot happen.
 /// 6. `inflight_credit` (default true) selects Xen ≥ 4.21's slice rule (commit `ae648e9f80`);
 ///    false gives the ≤ 4.20 behaviour where two busy units alternate in ~10 ms slices.
-/// 7. A parked (capped-out) vCPU keeps the runstate `runnable` in SchedLab's metrics, where Xen
-///    would report `offline`; its waiting time counts as waiting after preemption.
 public final class Credit2Scheduler: SchedulerPolicy {
   // MARK: Constants (credit2.c "Basic constants"), in ns.
   static let creditInit: Int64 = Nanos.ms(10)
