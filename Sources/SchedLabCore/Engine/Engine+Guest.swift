@@ -39,10 +39,28 @@ extension Engine {
   }
 
   /// The vCPU loses its pCPU: charge the work done so far and cancel the pending progress event.
+  /// Work that ends at this very instant is completed now (its progress event is being cancelled).
   func guestDeschedule(_ v: Int) {
     guestAdvance(v)
     guests[v].onCPU = false
     guests[v].progressGen &+= 1
+    completeFinished(v)
+  }
+
+  /// Complete a handler or task whose remaining work has reached zero; returns whether one did.
+  @discardableResult
+  func completeFinished(_ v: Int) -> Bool {
+    if guests[v].inHandler {
+      guard guests[v].handlerRemaining <= 0 else { return false }
+      finishHandler(v)
+      return true
+    }
+    let t = Int(guests[v].activeTask)
+    guard t >= 0, tasks[t].remaining <= 0 else { return false }
+    tasks[t].remaining = 0
+    guests[v].activeTask = -1
+    taskWorkDone(t)
+    return true
   }
 
   /// Charge CPU time from `activityStart` to now to the current activity.
@@ -63,25 +81,20 @@ extension Engine {
   /// its next activity.
   func guestProgress(_ v: Int) {
     guestAdvance(v)
-    if guests[v].inHandler {
-      if guests[v].handlerRemaining <= 0 { finishHandler(v) }
-    } else if guests[v].activeTask >= 0 {
-      let t = Int(guests[v].activeTask)
-      if tasks[t].remaining <= 0 {
-        tasks[t].remaining = 0
-        taskWorkDone(t)
-      } else if guests[v].sliceUsed >= config.guestTickNs {
-        // Guest tick: round-robin to the next ready normal task.
-        guests[v].rrCursor = Int32(t) - guests[v].firstTask + 1
-        guests[v].activeTask = -1
-        guests[v].sliceUsed = 0
-      }
+    if !completeFinished(v) && !guests[v].inHandler && guests[v].activeTask >= 0
+      && guests[v].sliceUsed >= config.guestTickNs
+    {
+      // Guest tick: round-robin to the next ready normal task.
+      guests[v].rrCursor = guests[v].activeTask - guests[v].firstTask + 1
+      guests[v].activeTask = -1
+      guests[v].sliceUsed = 0
     }
     guestPick(v)
   }
 
   /// Choose what the guest does next and arm the progress event, or block the vCPU.
   func guestPick(_ v: Int) {
+    if !guests[v].inHandler { completeFinished(v) }
     while true {
       if guests[v].inHandler {
         if guests[v].handlerRemaining > 0 {
