@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabScenario
 import SchedLabTestSupport
 import Testing
 
@@ -181,5 +182,18 @@ import Testing
       warmup: Nanos.s(1))
     let rc = Build.run(capped, credit())
     #expect(abs(rc.share("c") - 0.4) < 0.03)
+  }
+
+  /// scenarios/credit1/tick-evader.yaml: a guest that runs 9 ms after every tick and sleeps over
+  /// the next one. Whole-tick sampling never charges it (0.90 of the pCPU, ideal 0.50); accurate
+  /// debiting holds it to its share.
+  @Test(arguments: [("tick", 0.8, 1.0), ("accurate", 0.45, 0.55)])
+  func tickEvader(mode: String, low: Double, high: Double) throws {
+    var scenario = try ScenarioLoader.load(path: packageRoot + "/scenarios/credit1/tick-evader.yaml")
+    scenario.parameters["credit"] = ["debit": .choice(mode)]
+    scenario.simulation.durationNs = Nanos.s(6)
+    let (_, policy) = try scenario.makePolicy()
+    let r = Engine(config: scenario.simulation, policy: policy).run()
+    #expect(r.share("evader") >= low && r.share("evader") <= high, "\(mode): \(r.share("evader"))")
   }
 }
