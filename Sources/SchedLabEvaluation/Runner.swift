@@ -56,6 +56,7 @@ public enum Runner {
   ) throws(ScenarioError) -> Evaluation {
     let (descriptor, policy) = try scenario.makePolicy(scheduler)
     let engine = Engine(config: scenario.simulation, policy: policy)
+    for call in scenario.controls { engine.schedule(call) }
     let result = engine.run()
     var parameters: [(String, ParameterValue)] = []
     let overrides = scenario.parameters[descriptor.name] ?? [:]

@@ -16,6 +16,8 @@ public struct Scenario: Sendable {
   /// Declared demand of each domain (fraction of one pCPU, summed over its vCPUs), or nil to measure
   /// it by running the domain alone.
   public var declaredDemand: [Double?]
+  /// Control calls (hypercalls) to issue during the run.
+  public var controls: [ControlCall] = []
 
   public init(
     name: String, description: String = "", path: String = "", simulation: SimulationConfig, scheduler: String,

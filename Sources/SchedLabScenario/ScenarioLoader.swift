@@ -7,7 +7,7 @@ import Yams
 public enum ScenarioLoader {
   static let topKeys = [
     "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
-    "context_switch", "guest_tick", "tie_shuffle", "domains",
+    "context_switch", "guest_tick", "tie_shuffle", "domains", "control",
   ]
   static let hostKeys = ["sockets", "cores", "threads"]
   static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "workloads"]
@@ -95,14 +95,20 @@ public enum ScenarioLoader {
       domains.append(domain)
       declared.append(demand)
     }
+    var controls: [ControlCall] = []
+    if let node = top.optional("control") {
+      controls = try ControlParser.parse(node, domains: domains, duration: duration, context: context)
+    }
     try top.finish(allowed: topKeys)
 
     let simulation = SimulationConfig(
       topology: topology, domains: domains, durationNs: duration, warmupNs: warmup, seed: UInt64(seed),
       contextSwitchNs: contextSwitch, windowNs: window, guestTickNs: guestTick, tieShuffle: tieShuffle)
-    return Scenario(
+    var scenario = Scenario(
       name: name, description: description, path: path, simulation: simulation, scheduler: scheduler,
       parameters: parameters, declaredDemand: declared)
+    scenario.controls = controls
+    return scenario
   }
 
   static func yamlError(_ error: YamlError, path: String) -> ScenarioError {

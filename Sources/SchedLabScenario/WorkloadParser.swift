@@ -3,7 +3,7 @@ import Yams
 
 /// Workload entries of a domain: `type` plus that type's parameters (see ``WorkloadCatalog``).
 enum WorkloadParser {
-  static let commonKeys = ["type", "name", "vcpu", "realtime", "phase"]
+  static let commonKeys = ["type", "name", "vcpu", "realtime", "phase", "dont_desched", "deboost_yield"]
 
   static func parse(_ node: Node, path: String, vcpus: Int, context: NodeContext) throws(ScenarioError) -> WorkloadSpec
   {
@@ -20,12 +20,16 @@ enum WorkloadParser {
     if let v = r.optional("vcpu"), v.scalarText != "all" {
       vcpu = try Values.integer(v, "\(path).vcpu", context, range: 0...(vcpus - 1))
     }
-    let realtime = try r.bool("realtime", default: false)
+    let realtime = try r.bool("realtime", default: type == "crypto-audio")
+    let dontDesched = try r.bool("dont_desched", default: type == "crypto-audio")
+    let deboostYield = try r.bool("deboost_yield", default: type == "crypto-audio")
     var phase: Int64?
     if r.keys.contains("phase") { phase = try r.duration("phase", default: nil) }
     let kind = try parseKind(type, &r, path: path, context: context)
     try r.finish(allowed: commonKeys + entry.parameters.map(\.key))
-    return WorkloadSpec(name: name, kind: kind, realtime: realtime, vcpu: vcpu, phaseNs: phase)
+    return WorkloadSpec(
+      name: name, kind: kind, realtime: realtime, vcpu: vcpu, phaseNs: phase, dontDesched: dontDesched,
+      deboostYield: deboostYield)
   }
 
   static func positive(_ value: Int64, _ key: String, _ node: Node, _ context: NodeContext) throws(ScenarioError)
@@ -88,6 +92,20 @@ enum WorkloadParser {
       let arrival = try parseArrival(&r, path: path, context: context, defaultProcess: "poisson")
       let handler = try positive(try r.duration("handler", default: nil), "\(path).handler", node, context)
       return .interrupts(arrival: arrival, handlerNs: handler)
+    case "storm":
+      let arrival = try parseArrival(&r, path: path, context: context, defaultProcess: "poisson", defaultRate: 20_000)
+      let handler = try positive(try r.duration("handler", default: Nanos.us(15)), "\(path).handler", node, context)
+      return .storm(arrival: arrival, handlerNs: handler)
+    case "crypto-audio":
+      let period = try positive(try r.duration("period", default: Nanos.ms(10)), "\(path).period", node, context)
+      let service = try positive(try r.duration("service", default: Nanos.us(500)), "\(path).service", node, context)
+      let deadline = try positive(try r.duration("deadline", default: period), "\(path).deadline", node, context)
+      return .cryptoAudio(periodNs: period, serviceNs: service, deadlineNs: deadline)
+    case "spinlock":
+      let outside = try positive(try r.duration("outside", default: Nanos.us(200)), "\(path).outside", node, context)
+      let inside = try positive(try r.duration("inside", default: Nanos.us(20)), "\(path).inside", node, context)
+      let irqsOff = try r.bool("irqs_off", default: false)
+      return .spinlock(outsideNs: outside, insideNs: inside, irqsOff: irqsOff)
     default:
       preconditionFailure("catalogue and parser disagree on \(type)")
     }
@@ -95,10 +113,16 @@ enum WorkloadParser {
 
   /// `rate` (per second) with `arrival: poisson|periodic`.
   static func parseArrival(
-    _ r: inout MapReader, path: String, context: NodeContext, defaultProcess: String
+    _ r: inout MapReader, path: String, context: NodeContext, defaultProcess: String, defaultRate: Double? = nil
   ) throws(ScenarioError) -> ArrivalProcess {
-    let rateNode = try r.required("rate")
-    let rate = try Values.rate(rateNode, "\(path).rate", context)
+    let rate: Double
+    if let rateNode = r.optional("rate") {
+      rate = try Values.rate(rateNode, "\(path).rate", context)
+    } else if let defaultRate {
+      rate = defaultRate
+    } else {
+      throw context.error(r.node, "\(path).rate", "required key is missing")
+    }
     let gap = max(1, Int64((1e9 / rate).rounded()))
     let process = try r.string("arrival", default: defaultProcess)
     switch process {
@@ -189,6 +213,27 @@ public enum WorkloadCatalog {
         ("rate", "required", "interrupts per second"), ("arrival", "poisson", "poisson | periodic | jittered"),
         ("handler", "required", "handler CPU cost"),
       ], metrics: "interrupts, share"),
+    Entry(
+      type: "storm", summary: "a device interrupting at a very high rate (USB webcam, misbehaving NIC)",
+      parameters: [
+        ("rate", "20000", "interrupts per second"), ("arrival", "poisson", "poisson | periodic | jittered"),
+        ("handler", "15us", "handler CPU cost"),
+      ], metrics: "interrupts, share"),
+    Entry(
+      type: "crypto-audio",
+      summary: "the boost proposal's guest: a CPU-heavy crypto task plus a real-time audio task in one vCPU",
+      parameters: [
+        ("period", "10ms", "audio period"), ("service", "500us", "audio work per period"),
+        ("deadline", "= period", "audio deadline"),
+        ("realtime, dont_desched, deboost_yield", "true", "the audio task's class and guest boost hints"),
+      ], metrics: "share, audio released/completed/misses/response percentiles"),
+    Entry(
+      type: "spinlock", summary: "one thread per vCPU sharing a spinlock: compute, spin for the lock, hold it",
+      parameters: [
+        ("outside", "200us", "work between critical sections"), ("inside", "20us", "critical section"),
+        ("irqs_off", "false", "mask interrupts inside the critical section"),
+        ("dont_desched", "false", "set dont_desched inside the critical section"),
+      ], metrics: "acquisitions, lock wait percentiles, spin time, lock-holder preemptions"),
   ]
 
   /// Keys every workload accepts.
@@ -197,5 +242,7 @@ public enum WorkloadCatalog {
     ("vcpu", "all", "vCPU index to run on, or all (one instance per vCPU)"),
     ("realtime", "false", "guest real-time class: runs before normal tasks"),
     ("phase", "random", "offset of the first arrival; random within a period by default"),
+    ("dont_desched", "false", "set the guest's dont_desched flag while a job or critical section runs"),
+    ("deboost_yield", "false", "yield when such a job ends, to give up a boost"),
   ]
 }

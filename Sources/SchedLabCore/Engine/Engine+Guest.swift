@@ -42,6 +42,12 @@ extension Engine {
   /// Work that ends at this very instant is completed now (its progress event is being cancelled).
   func guestDeschedule(_ v: Int) {
     guestAdvance(v)
+    let active = Int(guests[v].activeTask)
+    if active >= 0 && tasks[active].kind == .spinlock && tasks[active].lockPhase == .inside
+      && tasks[active].remaining > 0
+    {
+      metrics.workloads[Int(tasks[active].metric)].holderPreemptions += 1
+    }
     guests[v].onCPU = false
     guests[v].progressGen &+= 1
     completeFinished(v)
@@ -74,6 +80,9 @@ extension Engine {
       let t = Int(guests[v].activeTask)
       tasks[t].remaining -= elapsed
       if !tasks[t].realtime { guests[v].sliceUsed += elapsed }
+      if tasks[t].kind == .spinlock && tasks[t].lockPhase == .spinning {
+        metrics.workloads[Int(tasks[t].metric)].spinNs += elapsed
+      }
     }
   }
 
@@ -104,7 +113,7 @@ extension Engine {
         finishHandler(v)
         continue
       }
-      if let head = guests[v].pending.first {
+      if let head = guests[v].pending.first, !guests[v].sectionMasked {
         guests[v].inHandler = true
         guests[v].handlerRemaining = sources[Int(head.source)].handlerNs
         guests[v].irqsMasked = true
@@ -122,6 +131,11 @@ extension Engine {
         guests[v].sliceUsed = 0
       }
       if !runnable[v] { wake(v) }
+      if tasks[t].kind == .spinlock {
+        if tasks[t].lockPhase == .spinning && locks[Int(tasks[t].metric)] < 0 { acquireLock(t) }
+      } else if tasks[t].dontDesched && !guests[v].dontDesched {
+        setDontDesched(v, true)
+      }
       var run = tasks[t].remaining
       if !tasks[t].realtime && otherNormalReady(v, besides: t) {
         run = min(run, max(1, config.guestTickNs - guests[v].sliceUsed))
@@ -228,7 +242,11 @@ extension Engine {
       if let next = tasks[t].queue.popFirst() {
         tasks[t].remaining = tasks[t].serviceNs
         tasks[t].currentStamp = next
+      } else if tasks[t].dontDesched {
+        jobSectionEnded(t)
       }
+    case .spinlock:
+      lockPhaseDone(t)
     case .server:
       metrics.workloads[m].completed += 1
       metrics.workloads[m].response.record(now - tasks[t].currentStamp)

@@ -67,6 +67,8 @@ extension Engine {
       var t = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       t.serviceNs = service
       t.deadlineNs = deadline
+      t.dontDesched = spec.dontDesched
+      t.deboostYield = spec.deboostYield
       let task = addTask(t)
       _ = addSource(
         vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
@@ -83,9 +85,32 @@ extension Engine {
       let task = addTask(t)
       tasks[Int(task)].timerSource = addSource(
         vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-    case .interrupts(let arrival, let handler):
+    case .interrupts(let arrival, let handler), .storm(let arrival, let handler):
       _ = addSource(
         vcpu: v, task: -1, action: .none, handlerNs: handler, arrival: arrival, metric: metric, rng: sourceRNG)
+    case .cryptoAudio(let period, let service, let deadline):
+      var crypto = GuestTask(kind: .burner, vcpu: Int32(v), realtime: false, metric: Int32(metric), rng: taskRNG)
+      crypto.remaining = Engine.burnerWork
+      _ = addTask(crypto)
+      var audio = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: true, metric: Int32(metric), rng: taskRNG)
+      audio.serviceNs = service
+      audio.deadlineNs = deadline
+      audio.dontDesched = spec.dontDesched
+      audio.deboostYield = spec.deboostYield
+      let task = addTask(audio)
+      _ = addSource(
+        vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
+        rng: sourceRNG)
+    case .spinlock(let outside, let inside, let irqsOff):
+      var t = GuestTask(kind: .spinlock, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.serviceNs = outside
+      t.insideNs = inside
+      t.irqsOff = irqsOff
+      t.dontDesched = spec.dontDesched
+      t.deboostYield = spec.deboostYield
+      // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
+      t.remaining = 1 + t.rng.below(outside)
+      _ = addTask(t)
     }
   }
 

@@ -54,6 +54,8 @@ public final class Engine {
   @usableFromInline var guests: [GuestKernel] = []
   @usableFromInline var tasks: [GuestTask] = []
   @usableFromInline var sources: [IRQSource] = []
+  /// Guest spinlocks, indexed by workload metric: the holding task, or -1.
+  @usableFromInline var locks: [Int32] = []
 
   // policy timers
   @usableFromInline var policyTimerGen: [UInt32] = []
@@ -61,6 +63,8 @@ public final class Engine {
   @usableFromInline var metrics: MetricsRecorder
   @usableFromInline var observers: [any EngineObserver] = []
   @usableFromInline var controlActions: [(Int64, (Engine) -> Void)] = []
+  /// Control calls made during the run, with their outcomes.
+  public internal(set) var controlRecords: [ControlRecord] = []
   /// Warnings logged by the policy or the engine (bounded).
   public private(set) var log: [String] = []
   private var started = false
@@ -108,6 +112,7 @@ public final class Engine {
     }
     metrics = MetricsRecorder(vcpus: vcpus, domains: config.domains.count, pcpus: pcpus, workloads: counters)
     if config.tieShuffle { queue.tieShuffle = Xoshiro256(seed: config.seed, key: StreamKey.make(-7)) }
+    locks = Array(repeating: -1, count: counters.count)
     buildGuests()
   }
 

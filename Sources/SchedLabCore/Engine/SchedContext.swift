@@ -24,6 +24,8 @@ public struct SchedContext {
   @inlinable public func weight(of d: DomainID) -> Int { engine.domainWeight[d.index] }
   @inlinable public func capPercent(of d: DomainID) -> Int { engine.domainCap[d.index] }
   public func domainName(_ d: DomainID) -> String { engine.config.domains[d.index].name }
+  /// Whether `d` is the control domain (dom0): privileged for control calls.
+  public func isControlDomain(_ d: DomainID) -> Bool { engine.config.domains[d.index].isControl }
   @inlinable public func hardAffinity(of v: VCPUID) -> CPUMask { engine.affinity[v.index] }
 
   // MARK: Runstate

@@ -88,6 +88,11 @@ public protocol SchedulerPolicy: AnyObject {
   /// Guest-side notifications (interrupt delivery, masking, handler return, `dont_desched`
   /// changes). Not in Xen's table: the boost-credit proposal needs them.
   func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64)
+
+  /// A control call (a hypercall from a domain's toolstack or kernel), at the call's time. The
+  /// policy checks the caller's privilege (``SchedContext/isControlDomain(_:)``) and answers;
+  /// a refused call must change nothing.
+  func control(_ call: ControlCall, now: Int64) -> ControlOutcome
 }
 
 extension SchedulerPolicy {
@@ -103,6 +108,9 @@ extension SchedulerPolicy {
   public func resetCounters() {}
   public func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {}
   public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
+  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
+    .invalid("\(name) has no control operation '\(call.op)'")
+  }
 }
 
 /// What ``SchedulerPolicy/schedule(on:now:)`` returns (Xen: `next_task` and `next_time`).

@@ -33,6 +33,8 @@ import DequeModule
   /// Guest hints the policy may read.
   @usableFromInline var irqsMasked = false
   @usableFromInline var dontDesched = false
+  /// Interrupts masked by a critical section (not by a handler): pending handlers wait.
+  @usableFromInline var sectionMasked = false
 
   init(vcpu: Int32, firstTask: Int32, taskCount: Int32) {
     self.vcpu = vcpu
@@ -49,7 +51,12 @@ import DequeModule
 }
 
 @usableFromInline enum TaskKind: UInt8, Sendable {
-  case burner, demand, periodic, server, phases
+  case burner, demand, periodic, server, phases, spinlock
+}
+
+/// Where a spinlock task is in its loop.
+@usableFromInline enum LockPhase: UInt8, Sendable {
+  case outside, spinning, inside
 }
 
 /// One guest task. `remaining` is the CPU work left in its current burst, job or request; the task
@@ -74,6 +81,15 @@ import DequeModule
   @usableFromInline var service: ServiceTime = .constant(0)
   @usableFromInline var phases: [Phase] = []
   @usableFromInline var rng: Xoshiro256
+  /// Set `dont_desched` while a job or critical section is in progress; yield when it ends.
+  @usableFromInline var dontDesched = false
+  @usableFromInline var deboostYield = false
+  // Spinlock tasks: the lock (a metric index shared by the domain's instances), the phase, the
+  // critical-section length, whether it masks interrupts, and when the lock was requested.
+  @usableFromInline var lockPhase: LockPhase = .outside
+  @usableFromInline var insideNs: Int64 = 0
+  @usableFromInline var irqsOff = false
+  @usableFromInline var lockRequested: Int64 = 0
 
   init(kind: TaskKind, vcpu: Int32, realtime: Bool, metric: Int32, rng: Xoshiro256) {
     self.kind = kind

@@ -70,6 +70,17 @@ public enum WorkloadKind: Hashable, Sendable {
   case phases([Phase])
   /// A device interrupting the vCPU with a handler of `handlerNs`, run with interrupts masked.
   case interrupts(arrival: ArrivalProcess, handlerNs: Int64)
+  /// A device that interrupts at a very high rate (a USB webcam, a misbehaving NIC): the same model
+  /// as `interrupts`, named apart so reports and storm rules can tell it.
+  case storm(arrival: ArrivalProcess, handlerNs: Int64)
+  /// The boost proposal's motivating guest: a CPU-heavy crypto task (a normal task that always has
+  /// work and tolerates delay) and a real-time audio task (a job of `serviceNs` every `periodNs`,
+  /// due `deadlineNs` later) in the same vCPU.
+  case cryptoAudio(periodNs: Int64, serviceNs: Int64, deadlineNs: Int64)
+  /// Guest threads, one per vCPU, sharing one spinlock: compute `outsideNs`, take the lock
+  /// (spinning, burning CPU, while another vCPU holds it), hold it for `insideNs`, release.
+  /// `irqsOff` masks interrupts inside the critical section.
+  case spinlock(outsideNs: Int64, insideNs: Int64, irqsOff: Bool)
 }
 
 /// A workload bound to a domain, as the scenario gives it.
@@ -83,13 +94,23 @@ public struct WorkloadSpec: Hashable, Sendable {
   public var vcpu: Int?
   /// Offset of the first release or arrival; nil draws it uniformly in one period from the seed.
   public var phaseNs: Int64?
+  /// The guest sets its `dont_desched` flag while this workload's real-time job or critical
+  /// section is in progress (the boost proposal's guest side).
+  public var dontDesched: Bool
+  /// When such a job ends, the guest yields, to give up any boost it holds.
+  public var deboostYield: Bool
 
-  public init(name: String, kind: WorkloadKind, realtime: Bool = false, vcpu: Int? = nil, phaseNs: Int64? = nil) {
+  public init(
+    name: String, kind: WorkloadKind, realtime: Bool = false, vcpu: Int? = nil, phaseNs: Int64? = nil,
+    dontDesched: Bool = false, deboostYield: Bool = false
+  ) {
     self.name = name
     self.kind = kind
     self.realtime = realtime
     self.vcpu = vcpu
     self.phaseNs = phaseNs
+    self.dontDesched = dontDesched
+    self.deboostYield = deboostYield
   }
 
   /// The type name used in scenario files and reports.
@@ -101,6 +122,9 @@ public struct WorkloadSpec: Hashable, Sendable {
     case .server: return "server"
     case .phases: return "phases"
     case .interrupts: return "interrupts"
+    case .storm: return "storm"
+    case .cryptoAudio: return "crypto-audio"
+    case .spinlock: return "spinlock"
     }
   }
 }

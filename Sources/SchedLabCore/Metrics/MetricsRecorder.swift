@@ -23,6 +23,9 @@ public struct WorkloadCounters: Sendable {
   public var completed: Int64 = 0
   public var deadlineMisses: Int64 = 0
   public var interrupts: Int64 = 0
+  /// Spinlocks: time spent spinning, and how often a vCPU lost its pCPU while holding the lock.
+  public var spinNs: Int64 = 0
+  public var holderPreemptions: Int64 = 0
   public var response: LatencyRecorder
 
   init(domain: Int, specIndex: Int) {
@@ -36,6 +39,8 @@ public struct WorkloadCounters: Sendable {
     completed = 0
     deadlineMisses = 0
     interrupts = 0
+    spinNs = 0
+    holderPreemptions = 0
     response.reset()
   }
 }

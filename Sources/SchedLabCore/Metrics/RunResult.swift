@@ -11,6 +11,8 @@ public struct RunResult: Sendable {
   public var host: HostResult
   public var counters: [PolicyCounter]
   public var log: [String]
+  /// Control calls made during the run (all of them, warm-up included), with their outcomes.
+  public var controls: [ControlRecord]
 }
 
 public struct WindowSummary: Hashable, Sendable {
@@ -133,6 +135,6 @@ extension Engine {
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
       measuredNs: measured, topology: topology, domains: domains, host: host, counters: policy.counters(),
-      log: log)
+      log: log, controls: controlRecords)
   }
 }

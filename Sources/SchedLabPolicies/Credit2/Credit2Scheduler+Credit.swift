@@ -23,10 +23,26 @@ extension Credit2Scheduler {
   func burnCredits(_ v: Int, now: Int64) {
     let delta = now - startTime[v]
     guard delta > 0 else { return }
-    timeToCredit(v, time: delta)
-    if hasCap(v) { budget[v] -= delta }
     startTime[v] = now
+    if boosted[v] {
+      burnBoostCredit(v, time: delta, now: now)
+    } else {
+      timeToCredit(v, time: delta)
+    }
+    if hasCap(v) { budget[v] -= delta }
   }
+
+  /// A boosted unit burns its boost bucket, at the same weight-scaled rate.
+  func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+    let w = weight(v)
+    let value = time * rqMaxWeight[unitRunqueue[v]] + residual[v]
+    residual[v] = value % w
+    boostCredit[v] -= value / w
+    if boostCredit[v] <= 0 { boostCreditExhausted(v, now: now) }
+  }
+
+  /// Credit2-boost hooks; credit2 never boosts, so these do nothing here.
+  func boostCreditExhausted(_ v: Int, now: Int64) {}
 
   /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
   /// runnable unit with credit left.
@@ -41,14 +57,20 @@ extension Credit2Scheduler {
         burnCredits(v, now: now)
         if hasCap(v) && budget[v] <= 0 { tickle(context.processor(VCPUID(v)).index) }
       }
-      credit[v] = min(credit[v] + multiplier * Self.creditInit, Self.creditInit + Self.carryoverMax)
+      assignCredit(v, increment: multiplier * Self.creditInit, now: now)
       startTime[v] = now
     }
+  }
+
+  /// A reset's credit for one unit: add the increment, clip to CREDIT_INIT + CARRYOVER_MAX.
+  func assignCredit(_ v: Int, increment: Int64, now: Int64) {
+    credit[v] = min(credit[v] + increment, Self.creditInit + Self.carryoverMax)
   }
 
   /// `csched2_runtime`: the slice for `snext` on `cpu`: run until its credit would equal the best
   /// waiter's, within [min_time, MAX_TIMER], never beyond its cap budget.
   func runtime(_ snext: Int, cpu: Int, now: Int64) -> Int64 {
+    if boosted[snext] { return boostSlice(snext, now: now) }
     var minTime = Self.minTimer
     if ratelimitNs > 0 {
       var r = ratelimitNs
@@ -68,4 +90,7 @@ extension Credit2Scheduler {
     if time < minTime { return minTime }
     return min(time, Self.maxTimer)
   }
+
+  /// The slice of a boosted unit (credit2-boost overrides it).
+  func boostSlice(_ v: Int, now: Int64) -> Int64 { Self.minTimer }
 }

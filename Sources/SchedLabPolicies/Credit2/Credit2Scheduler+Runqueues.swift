@@ -60,12 +60,13 @@ extension Credit2Scheduler {
     }
   }
 
-  /// `runq_insert`: after every unit with equal or more credit.
+  /// `runq_insert`: after every unit with equal or more credit (boosted units, in credit2-boost,
+  /// before all others, by boost credit).
   func runqInsert(_ v: Int) {
     let rq = unitRunqueue[v]
     var position = 0
     let queue = runqueues[rq].runq
-    while position < queue.count && credit[Int(queue[position])] >= credit[v] { position += 1 }
+    while position < queue.count && !outranks(v, Int(queue[position])) { position += 1 }
     runqueues[rq].runq.insert(Int32(v), at: position)
     onRunq[v] = true
   }
@@ -175,7 +176,10 @@ extension Credit2Scheduler {
     for rq in runqueues {
       lines.append(
         "  rq\(rq.id) cpus \(rq.active) max_weight \(rqMaxWeight[rq.id]) load \(rq.load) b_avgload \(rq.bAvgload)")
-      lines.append("    runq: " + rq.runq.map { "v\($0)(\(credit[Int($0)]))" }.joined(separator: " "))
+      lines.append(
+        "    runq: "
+          + rq.runq.map { "v\($0)(\(credit[Int($0)])\(boosted[Int($0)] ? " boost \(boostCredit[Int($0)])" : ""))" }
+          .joined(separator: " "))
     }
     return lines.joined(separator: "\n")
   }

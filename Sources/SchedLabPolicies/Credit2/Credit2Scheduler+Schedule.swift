@@ -63,9 +63,12 @@ extension Credit2Scheduler {
       yielding = yieldFlag[scurr]
       yieldFlag[scurr] = false
       let current = VCPUID(scurr)
-      // Ratelimit: a runnable unit that has run less than ratelimit keeps the pCPU.
+      // Ratelimit: a runnable unit that has run less than ratelimit keeps the pCPU (unless, in
+      // credit2-boost, a boosted unit waits and the current one is not boosted).
+      let boostWaits =
+        boostOverridesRatelimit && !boosted[scurr] && (runqueues[rq].runq.first.map { boosted[Int($0)] } ?? false)
       if !yielding && ratelimitNs > 0 && context.isRunnable(current)
-        && now - context.runstateEntryTime(current) < ratelimitNs
+        && now - context.runstateEntryTime(current) < ratelimitNs && !boostWaits
       {
         stats.ratelimitContinues += 1
         return scurr
@@ -74,7 +77,6 @@ extension Credit2Scheduler {
         fallback = scurr
       }
     }
-    let fallbackCredit = fallback >= 0 ? credit[fallback] : Self.idleCredit
     // The first queued unit that may run here is the only candidate: it is taken if the current
     // unit yields or it has more credit (and, if capped, gets budget); either way the walk stops.
     for u in runqueues[rq].runq {
@@ -84,8 +86,8 @@ extension Credit2Scheduler {
       if !context.hardAffinity(of: unit).contains(PCPUID(cpu)) { continue }
       let tickled = tickledCPU[v]
       if tickled != -1 && tickled != cpu && runqueues[rq].tickled.contains(PCPUID(tickled)) { continue }
-      if context.processor(unit).index != cpu && fallbackCredit + migrateResistNs > credit[v] { continue }
-      if (yielding || credit[v] > fallbackCredit) && (!hasCap(v) || grabBudget(v, now: now)) { return v }
+      if context.processor(unit).index != cpu && lead(v, over: fallback) < migrateResistNs { continue }
+      if (yielding || outranks(v, fallback)) && (!hasCap(v) || grabBudget(v, now: now)) { return v }
       break
     }
     return fallback

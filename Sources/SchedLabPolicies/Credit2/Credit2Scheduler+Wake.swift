@@ -119,9 +119,10 @@ extension Credit2Scheduler {
     let ran = now - context.runstateEntryTime(cur)
     let preemptable =
       ratelimitNs <= Self.ratelimitTickleTolerance || ran > ratelimitNs - Self.ratelimitTickleTolerance
+      || (boostOverridesRatelimit && boosted[v] && !boosted[cur.index])
     if !preemptable { return -1 }
     burnCredits(cur.index, now: now)
-    var score = credit[v] - credit[cur.index]
+    var score = lead(v, over: cur.index)
     if cpu != context.processor(VCPUID(v)).index { score -= migrateResistNs }
     return score
   }

@@ -37,7 +37,7 @@ public import SchedLabCore
 ///    switch within one softirq; a wake during that window cannot happen.
 /// 6. `inflight_credit` (default true) selects Xen ≥ 4.21's slice rule (commit `ae648e9f80`);
 ///    false gives the ≤ 4.20 behaviour where two busy units alternate in ~10 ms slices.
-public final class Credit2Scheduler: SchedulerPolicy {
+public class Credit2Scheduler: SchedulerPolicy {
   // MARK: Constants (credit2.c "Basic constants"), in ns.
   static let creditInit: Int64 = Nanos.ms(10)
   static let creditMin: Int64 = -creditInit
@@ -49,7 +49,7 @@ public final class Credit2Scheduler: SchedulerPolicy {
   static let migrateCompensation: Int64 = Nanos.us(50)
   static let ratelimitTickleTolerance: Int64 = Nanos.us(50)
 
-  public let name = "credit2"
+  public var name: String { "credit2" }
   var context: SchedContext!
 
   // MARK: Tunables
@@ -85,6 +85,11 @@ public final class Credit2Scheduler: SchedulerPolicy {
   /// The unit's weight (its domain's) and whether its domain is capped, kept flat for the hot path.
   var unitWeight: [Int64] = []
   var unitCapped: [Bool] = []
+  /// Boost state: used by the `credit2-boost` subclass only; in credit2 no unit is ever boosted.
+  var boosted: [Bool] = []
+  var boostCredit: [Int64] = []
+  /// A boosted waker may preempt a non-boosted unit inside its ratelimit (credit2-boost only).
+  var boostOverridesRatelimit = false
 
   // MARK: Per-pCPU state
   var cpuRunqueue: [Int] = []
@@ -143,6 +148,8 @@ public final class Credit2Scheduler: SchedulerPolicy {
     budgetQuota = Array(repeating: 0, count: n)
     unitWeight = (0..<n).map { Int64(context.weight(of: context.domain(of: VCPUID($0)))) }
     unitCapped = Array(repeating: false, count: n)
+    boosted = Array(repeating: false, count: n)
+    boostCredit = Array(repeating: 0, count: n)
     inflight = Array(repeating: 0, count: context.pcpuCount)
     buildRunqueues()
     domains = (0..<context.domainCount).map { d in

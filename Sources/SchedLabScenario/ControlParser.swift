@@ -1,0 +1,55 @@
+import SchedLabCore
+import Yams
+
+/// The `control:` list: hypercall-like calls issued by a domain at a given time.
+///
+/// ```yaml
+/// control:
+///   - {at: 0s, caller: dom0, op: set_boost, target: audio, ratio: 25%, interval: 500us, max_credit: 2500us}
+///   - {at: 10s, caller: audio, op: get_counters, target: audio}
+/// ```
+/// Arguments become integers: `ratio` in per-mille (`ratio_permille`), durations in ns (`interval_ns`,
+/// `max_credit_ns`), `weight` and `cap` as given.
+enum ControlParser {
+  static let ops = ["set_boost", "get_boost", "get_counters", "set_weight"]
+
+  static func parse(
+    _ node: Node, domains: [DomainConfig], duration: Int64, context: NodeContext
+  ) throws(ScenarioError) -> [ControlCall] {
+    guard case .sequence(let seq) = node else { throw context.error(node, "control", "expected a list of calls") }
+    var calls: [ControlCall] = []
+    for (i, item) in seq.enumerated() {
+      let path = "control[\(i)]"
+      var r = try MapReader(item, path: path, context: context)
+      let time = try r.duration("at", default: 0)
+      guard time <= duration else { throw context.error(item, "\(path).at", "is after the end of the run") }
+      func domain(_ key: String) throws(ScenarioError) -> DomainID {
+        let name = try r.string(key)
+        guard let index = domains.firstIndex(where: { $0.name == name }) else {
+          throw context.error(item, "\(path).\(key)", "no domain named '\(name)'")
+        }
+        return DomainID(index)
+      }
+      let caller = try domain("caller")
+      let target = try domain("target")
+      let op = try r.string("op")
+      guard ops.contains(op) else {
+        throw context.error(item, "\(path).op", "unknown operation '\(op)' (known: \(ops.joined(separator: ", ")))")
+      }
+      var arguments: [ControlArgument] = []
+      if let n = r.optional("ratio") {
+        let ratio = try Values.fraction(n, "\(path).ratio", context)
+        arguments.append(ControlArgument("ratio_permille", Int64((ratio * 1000).rounded())))
+      }
+      for key in ["interval", "max_credit"] {
+        if r.keys.contains(key) { arguments.append(ControlArgument("\(key)_ns", try r.duration(key, default: nil))) }
+      }
+      if r.keys.contains("weight") {
+        arguments.append(ControlArgument("weight", Int64(try r.integer("weight", default: 256, range: 1...65535))))
+      }
+      try r.finish(allowed: ["at", "caller", "op", "target", "ratio", "interval", "max_credit", "weight"])
+      calls.append(ControlCall(time: time, caller: caller, op: op, target: target, arguments: arguments))
+    }
+    return calls
+  }
+}
