@@ -41,9 +41,6 @@ extension Credit2Scheduler {
     if boostCredit[v] <= 0 { boostCreditExhausted(v, now: now) }
   }
 
-  /// Credit2-boost hooks; credit2 never boosts, so these do nothing here.
-  func boostCreditExhausted(_ v: Int, now: Int64) {}
-
   /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
   /// runnable unit with credit left.
   func resetCredit(_ rq: Int, snext: Int, now: Int64) {
@@ -60,11 +57,6 @@ extension Credit2Scheduler {
       assignCredit(v, increment: multiplier * Self.creditInit, now: now)
       startTime[v] = now
     }
-  }
-
-  /// A reset's credit for one unit: add the increment, clip to CREDIT_INIT + CARRYOVER_MAX.
-  func assignCredit(_ v: Int, increment: Int64, now: Int64) {
-    credit[v] = min(credit[v] + increment, Self.creditInit + Self.carryoverMax)
   }
 
   /// `csched2_runtime`: the slice for `snext` on `cpu`: run until its credit would equal the best
@@ -91,6 +83,4 @@ extension Credit2Scheduler {
     return min(time, Self.maxTimer)
   }
 
-  /// The slice of a boosted unit (credit2-boost overrides it).
-  func boostSlice(_ v: Int, now: Int64) -> Int64 { Self.minTimer }
 }

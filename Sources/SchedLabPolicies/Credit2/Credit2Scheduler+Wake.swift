@@ -28,8 +28,6 @@ extension Credit2Scheduler {
     }
   }
 
-  public func yield(_ vcpu: VCPUID, now: Int64) { yieldFlag[vcpu.index] = true }
-
   /// `csched2_context_saved`: requeue a preempted unit, or drop a blocked one from the load.
   public func contextSaved(_ vcpu: VCPUID, now: Int64) {
     let v = vcpu.index

@@ -199,6 +199,31 @@ public class Credit2Scheduler: SchedulerPolicy {
 
   public func counters() -> [PolicyCounter] { stats.counters }
   public func resetCounters() { stats = Credit2Stats() }
+
+  /// `csched2_unit_yield`: set the flag; `runq_candidate` reads it.
+  public func yield(_ vcpu: VCPUID, now: Int64) { yieldFlag[vcpu.index] = true }
+
+  // MARK: Hooks credit2-boost overrides (Swift overrides only what the class body declares)
+
+  /// A reset's credit for one unit: add the increment, clip to CREDIT_INIT + CARRYOVER_MAX.
+  func assignCredit(_ v: Int, increment: Int64, now: Int64) {
+    credit[v] = min(credit[v] + increment, Self.creditInit + Self.carryoverMax)
+  }
+
+  /// The slice of a boosted unit; credit2 never boosts.
+  func boostSlice(_ v: Int, now: Int64) -> Int64 { Self.minTimer }
+
+  /// A boosted unit ran out of boost credit; credit2 never boosts.
+  func boostCreditExhausted(_ v: Int, now: Int64) {}
+
+  // Optional ops, declared here (not left to the protocol's defaults) so that credit2-boost can
+  // override them.
+  public func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {}
+  public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
+  public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
+  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
+    .invalid("\(name) has no control operation '\(call.op)'")
+  }
 }
 
 /// A credit2 runqueue (Xen's `struct csched2_runqueue_data`).

@@ -3,6 +3,7 @@
 public enum PolicyRegistry {
   public static let all: [PolicyDescriptor] = [
     Credit2Scheduler.descriptor,
+    Credit2BoostScheduler.boostDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
   ]

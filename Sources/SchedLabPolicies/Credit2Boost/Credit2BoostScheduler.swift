@@ -1,0 +1,191 @@
+public import SchedLabCore
+
+/// `credit2-boost`: credit2 plus the "boost credit" proposal of the 2023–24 xen-devel thread
+/// "Sketch of an idea for handling the 'mixed workload' problem" (George Dunlap, Demi Marie
+/// Obenour). The proposal was never implemented upstream; this is one reading of it, and every
+/// interpretation is listed below.
+///
+/// Design. Each vCPU has a boost credit ratio (default 25%) and a default boost interval (500 us);
+/// each domain has a maximum boost credit (default 2.5 ms, set by dom0). At every credit
+/// assignment the credit a vCPU receives is split: the ratio goes to a boost bucket, the rest to
+/// its normal credit. Runqueues order boosted vCPUs first, by boost credit, then the others by
+/// normal credit. A boosted vCPU burns boost credit (at the same weighted rate). A vCPU becomes
+/// boosted when an interrupt is delivered to it (unless the source is storming), or when Xen is
+/// about to preempt it while its interrupts are masked or its `dont_desched` flag is set. The
+/// boost ends when the interval ends, when its boost credit runs out (even with `dont_desched`
+/// set: then a warning is logged and counted), when an interrupt handler returns or interrupts are
+/// unmasked while `dont_desched` is clear, or when the guest yields. With `boost: false` nothing is
+/// ever boosted and no credit is split: the policy is credit2, decision for decision.
+///
+/// Interpretations (the thread leaves these open):
+/// 1. Split at assignment: of an increment I, `min(ratio·I, max boost credit)` refills the boost
+///    bucket, which does not carry over between epochs; the normal credit gets the rest and is
+///    clipped at `CREDIT_INIT − boost share + CARRYOVER_MAX`, so a vCPU's total credit per epoch
+///    stays CREDIT_INIT: more boost credit means less normal priority, as George put it.
+/// 2. The reset condition (best runnable unit out of credit) reads normal credit only.
+/// 3. A boosted waker preempts a non-boosted running vCPU at once, ratelimit notwithstanding
+///    (`boost_overrides_ratelimit`); the ratelimit exists against wake storms, and boost is budgeted.
+/// 4. A boosted vCPU's slice ends at its boost's end or when its boost credit would run out.
+/// 5. Storm rule: a source that delivered more than `storm_irqs` interrupts in the current or the
+///    previous window of `storm_window_us` is storming; its interrupts do not boost.
+/// 6. The guest sets `dont_desched` when a `dont_desched` job is released (inside the handler that
+///    releases it, so the handler's return does not de-boost) and clears it when the job is done.
+/// 7. Control calls: dom0 may set and read any domain's boost parameters and counters; a guest may
+///    read only its own; anything else is refused with EPERM, changes nothing, and is counted.
+public final class Credit2BoostScheduler: Credit2Scheduler {
+  public override var name: String { "credit2-boost" }
+
+  // Tunables
+  let boostEnabled: Bool
+  let triggerIRQ: Bool
+  let triggerMasked: Bool
+  let triggerDontDesched: Bool
+  let defaultRatioPermille: Int64
+  let defaultIntervalNs: Int64
+  let defaultMaxBoostNs: Int64
+  let stormWindowNs: Int64
+  let stormIRQs: Int
+
+  // Per-vCPU boost parameters and state
+  var ratioPermille: [Int64] = []
+  var intervalNs: [Int64] = []
+  var boostStart: [Int64] = []
+  var boostTimerBase = 0
+  // Per-domain
+  var maxBoostCredit: [Int64] = []
+  // Per-source storm detection
+  var stormWindowStart: [Int64] = []
+  var stormCount: [Int] = []
+  var stormPrevious: [Int] = []
+  var stormFlag: [Bool] = []
+
+  var boostStats = BoostStats()
+  /// Start of the measured interval: a boost spanning the warm-up's end counts from there.
+  var boostMeasuredFrom: Int64 = 0
+  var vcpuStats: [BoostVCPUStats] = []
+  var refusedByCaller: [Int64] = []
+
+  public static let boostDescriptor = PolicyDescriptor(
+    name: "credit2-boost",
+    summary:
+      "credit2 with the 2024 boost-credit proposal: budgeted boost on interrupts, masked preemption, dont_desched",
+    weights: .perVCPU, parameters: Credit2Scheduler.parameterSpecs + Credit2BoostScheduler.boostSpecs,
+    make: { Credit2BoostScheduler(parameters: $0) })
+
+  public override init(parameters: ParameterSet) {
+    boostEnabled = parameters.boolean("boost")
+    triggerIRQ = parameters.boolean("boost_on_irq")
+    triggerMasked = parameters.boolean("boost_on_masked")
+    triggerDontDesched = parameters.boolean("boost_on_dont_desched")
+    defaultRatioPermille = parameters.integer("boost_ratio_pct") * 10
+    defaultIntervalNs = Nanos.us(parameters.integer("boost_interval_us"))
+    defaultMaxBoostNs = Nanos.us(parameters.integer("max_boost_credit_us"))
+    stormWindowNs = Nanos.us(parameters.integer("storm_window_us"))
+    stormIRQs = Int(parameters.integer("storm_irqs"))
+    super.init(parameters: parameters)
+    boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
+  }
+
+  public convenience init() {
+    self.init(parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters))
+  }
+
+  public override func initialize(context: SchedContext) {
+    super.initialize(context: context)
+    let n = context.vcpuCount
+    ratioPermille = Array(repeating: defaultRatioPermille, count: n)
+    intervalNs = Array(repeating: defaultIntervalNs, count: n)
+    boostStart = Array(repeating: 0, count: n)
+    maxBoostCredit = Array(repeating: defaultMaxBoostNs, count: context.domainCount)
+    vcpuStats = Array(repeating: BoostVCPUStats(), count: n)
+    refusedByCaller = Array(repeating: 0, count: context.domainCount)
+    boostTimerBase = context.createTimer()
+    for _ in 1..<max(n, 1) { _ = context.createTimer() }
+    // The first assignment is split like every later one.
+    if boostEnabled {
+      for v in 0..<n {
+        credit[v] = 0
+        assignCredit(v, increment: Self.creditInit, now: 0)
+      }
+    }
+  }
+
+  /// Interpretation 1: split each assignment between the boost bucket and normal credit.
+  override func assignCredit(_ v: Int, increment: Int64, now: Int64) {
+    guard boostEnabled else {
+      super.assignCredit(v, increment: increment, now: now)
+      return
+    }
+    let d = context.domain(of: VCPUID(v)).index
+    let share = min(increment * ratioPermille[v] / 1000, maxBoostCredit[d])
+    boostCredit[v] = share
+    credit[v] = min(credit[v] + increment - share, Self.creditInit - share + Self.carryoverMax)
+  }
+
+  /// Interpretation 4.
+  override func boostSlice(_ v: Int, now: Int64) -> Int64 {
+    max(Nanos.us(1), min(creditToTime(v, amount: boostCredit[v]), boostStart[v] + intervalNs[v] - now))
+  }
+
+  override func boostCreditExhausted(_ v: Int, now: Int64) {
+    let d = context.domain(of: VCPUID(v)).index
+    boostStats.exhaustions += 1
+    vcpuStats[v].exhaustions += 1
+    if context.dontDesched(VCPUID(v)) {
+      boostStats.exhaustionsWithDontDesched += 1
+      vcpuStats[v].exhaustionsWithDontDesched += 1
+      context.warn(
+        "credit2-boost: \(context.domainName(DomainID(d)))/v\(context.indexInDomain(VCPUID(v))) ran out of boost credit with dont_desched set"
+      )
+    }
+    deboost(v, reason: .exhausted, now: now)
+  }
+
+  public override func timerFired(_ timer: Int, now: Int64) {
+    let v = timer - boostTimerBase
+    if v >= 0 && v < boosted.count {
+      if boosted[v] { deboost(v, reason: .interval, now: now) }
+    } else {
+      super.timerFired(timer, now: now)
+    }
+  }
+
+  public override func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
+    handleNotification(note, vcpu: vcpu, now: now)
+  }
+
+  public override func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {
+    handleAboutToPreempt(vcpu, now: now)
+  }
+
+  /// A yield gives up the boost, then does what credit2's yield does.
+  public override func yield(_ vcpu: VCPUID, now: Int64) {
+    deboost(vcpu.index, reason: .yield, now: now)
+    super.yield(vcpu, now: now)
+  }
+
+  public override func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
+    handleControl(call, now: now)
+  }
+
+  public override func counters() -> [PolicyCounter] { super.counters() + boostStats.counters }
+
+  public override func resetCounters() {
+    super.resetCounters()
+    boostStats = BoostStats()
+    let now = context.now
+    for v in vcpuStats.indices {
+      vcpuStats[v] = BoostVCPUStats()
+    }
+    for d in refusedByCaller.indices { refusedByCaller[d] = 0 }
+    boostMeasuredFrom = now
+  }
+
+  public override func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] {
+    let v = vcpu.index
+    var s = vcpuStats[v]
+    if boosted[v] { s.boostedNs += now - max(boostStart[v], boostMeasuredFrom) }
+    let refused = context.indexInDomain(vcpu) == 0 ? refusedByCaller[context.domain(of: vcpu).index] : 0
+    return s.counters + [PolicyCounter("refused_control_calls", refused)]
+  }
+}
