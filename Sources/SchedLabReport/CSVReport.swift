@@ -14,7 +14,7 @@ public enum CSVReport {
     var lines = [header.joined(separator: ",")]
     for e in evaluations {
       for (d, dom) in e.result.domains.enumerated() {
-        let periodic = dom.workloads.filter { $0.type == "periodic" }
+        let periodic = dom.workloads.filter(\.hasJobs)
         let servers = dom.workloads.filter { $0.type == "server" }
         let ideal = e.ideal?[d]
         let fields: [String] = [

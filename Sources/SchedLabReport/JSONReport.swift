@@ -126,16 +126,44 @@ public enum JSONReport {
     w.open("log", array: true)
     for line in r.log { w.string(nil, line) }
     w.close(array: true)
+    w.open("control_calls", array: true)
+    for record in r.controls {
+      w.open()
+      w.int("at_ns", record.call.time)
+      w.string("caller", r.domains[record.call.caller.index].name)
+      w.string("op", record.call.op)
+      w.string("target", r.domains[record.call.target.index].name)
+      w.open("arguments")
+      for a in record.call.arguments { w.int(a.name, a.value) }
+      w.close()
+      switch record.outcome {
+      case .ok(let values):
+        w.string("outcome", "ok")
+        w.open("values")
+        for a in values { w.int(a.name, a.value) }
+        w.close()
+      case .permissionDenied(let why):
+        w.string("outcome", "EPERM")
+        w.string("reason", why)
+      case .invalid(let why):
+        w.string("outcome", "EINVAL")
+        w.string("reason", why)
+      }
+      w.close()
+    }
+    w.close(array: true)
     w.close()
   }
 
   static func writeWorkloads(_ workloads: [WorkloadResult], into w: inout JSONWriter) {
-    let periodic = workloads.filter { $0.type == "periodic" }
+    let periodic = workloads.filter(\.hasJobs)
     let servers = workloads.filter { $0.type == "server" }
+    let locks = workloads.filter { $0.type == "spinlock" }
     w.open("periodic", array: true)
     for p in periodic {
       w.open()
       w.string("name", p.name)
+      w.string("type", p.type)
       w.int("released", p.released)
       w.int("completed", p.completed)
       w.int("deadline_misses", p.deadlineMisses)
@@ -152,6 +180,17 @@ public enum JSONReport {
       w.int("completed", s.completed)
       w.double("throughput_per_s", s.throughputPerS, digits: 3)
       latency("response_ns", s.response, into: &w)
+      w.close()
+    }
+    w.close(array: true)
+    w.open("spinlocks", array: true)
+    for l in locks {
+      w.open()
+      w.string("name", l.name)
+      w.int("acquisitions", l.completed)
+      w.int("spin_ns", l.spinNs)
+      w.int("holder_preemptions", l.holderPreemptions)
+      latency("lock_wait_ns", l.response, into: &w)
       w.close()
     }
     w.close(array: true)

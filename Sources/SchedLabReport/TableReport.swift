@@ -30,7 +30,7 @@ public enum TableReport {
     }
     out.append(Format.table(rows, rightAligned: Set(1...13)))
     let work = r.domains.flatMap { dom in dom.workloads.map { (dom.name, $0) } }
-    let periodic = work.filter { $0.1.type == "periodic" }
+    let periodic = work.filter { $0.1.hasJobs }
     if !periodic.isEmpty {
       var prow: [[String]] = [
         ["periodic", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
@@ -57,6 +57,34 @@ public enum TableReport {
       }
       out.append("")
       out.append(Format.table(srow, rightAligned: Set(1...7)))
+    }
+    let locks = work.filter { $0.1.type == "spinlock" }
+    if !locks.isEmpty {
+      var lrow: [[String]] = [["spinlock", "acquired", "spin", "holder preempted", "wait p50", "p99", "max"]]
+      for (dom, l) in locks {
+        lrow.append([
+          "\(dom)/\(l.name)", String(l.completed), Format.duration(l.spinNs), String(l.holderPreemptions),
+          Format.duration(l.response.p50Ns), Format.duration(l.response.p99Ns), Format.duration(l.response.maxNs),
+        ])
+      }
+      out.append("")
+      out.append(Format.table(lrow, rightAligned: Set(1...6)))
+    }
+    if !r.controls.isEmpty {
+      out.append("")
+      out.append("control calls:")
+      for c in r.controls {
+        let outcome: String
+        switch c.outcome {
+        case .ok(let values):
+          outcome = "ok" + (values.isEmpty ? "" : " " + values.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+        case .permissionDenied(let why): outcome = "EPERM (\(why))"
+        case .invalid(let why): outcome = "EINVAL (\(why))"
+        }
+        out.append(
+          "  \(Format.duration(c.call.time)) \(r.domains[c.call.caller.index].name) \(c.call.op) "
+            + "\(r.domains[c.call.target.index].name): \(outcome)")
+      }
     }
     out.append("")
     out.append(
@@ -108,7 +136,7 @@ public enum TableReport {
     host.append(["migrations/s"] + evaluations.map { Format.fixed($0.result.host.migrationsPerS, 0) })
     host.append(["idle %"] + evaluations.map { Format.fixed($0.result.host.idleFraction * 100, 1) })
     let work = first.result.domains.enumerated().flatMap { d, dom in dom.workloads.indices.map { (d, $0) } }
-    for (d, w) in work where first.result.domains[d].workloads[w].type == "periodic" {
+    for (d, w) in work where first.result.domains[d].workloads[w].hasJobs {
       let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) misses"
       host.append(
         [name]

@@ -195,6 +195,9 @@ extension Engine {
       tasks[t].remaining += sources[s].amount
     case .releaseJob:
       metrics.workloads[Int(tasks[t].metric)].released += 1
+      // The kernel marks a dont_desched real-time job from the handler that releases it, so the
+      // handler's return does not end a boost the job needs.
+      if tasks[t].dontDesched { setDontDesched(v, true) }
       if tasks[t].remaining == 0 && tasks[t].queue.isEmpty {
         tasks[t].remaining = tasks[t].serviceNs
         tasks[t].currentStamp = irq.stamp

@@ -32,6 +32,14 @@ extension Engine {
     return Int32(tasks.count - 1)
   }
 
+  /// Apply the workload's guest hints to the task (crypto-audio sets its audio task's own).
+  private func addTask(_ task: GuestTask, hints spec: WorkloadSpec) -> Int32 {
+    var task = task
+    task.dontDesched = spec.dontDesched
+    task.deboostYield = spec.deboostYield
+    return addTask(task)
+  }
+
   private func addSource(
     vcpu: Int, task: Int32, action: IRQAction, handlerNs: Int64, arrival: ArrivalProcess?, amount: Int64 = 0,
     metric: Int, rng: Xoshiro256
@@ -52,7 +60,7 @@ extension Engine {
     case .burner:
       var task = GuestTask(kind: .burner, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       task.remaining = Engine.burnerWork
-      _ = addTask(task)
+      _ = addTask(task, hints: spec)
     case .demand(let fraction, let burst, let arrival):
       let task = addTask(
         GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
@@ -67,22 +75,20 @@ extension Engine {
       var t = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       t.serviceNs = service
       t.deadlineNs = deadline
-      t.dontDesched = spec.dontDesched
-      t.deboostYield = spec.deboostYield
-      let task = addTask(t)
+      let task = addTask(t, hints: spec)
       _ = addSource(
         vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
         rng: sourceRNG)
     case .server(let arrival, let service, let irqCost):
       var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       t.service = service
-      let task = addTask(t)
+      let task = addTask(t, hints: spec)
       _ = addSource(
         vcpu: v, task: task, action: .request, handlerNs: irqCost, arrival: arrival, metric: metric, rng: sourceRNG)
     case .phases(let phases):
       var t = GuestTask(kind: .phases, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
       t.phases = phases
-      let task = addTask(t)
+      let task = addTask(t, hints: spec)
       tasks[Int(task)].timerSource = addSource(
         vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
     case .interrupts(let arrival, let handler), .storm(let arrival, let handler):
@@ -106,11 +112,9 @@ extension Engine {
       t.serviceNs = outside
       t.insideNs = inside
       t.irqsOff = irqsOff
-      t.dontDesched = spec.dontDesched
-      t.deboostYield = spec.deboostYield
       // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
       t.remaining = 1 + t.rng.below(outside)
-      _ = addTask(t)
+      _ = addTask(t, hints: spec)
     }
   }
 

@@ -65,8 +65,14 @@ public struct WorkloadResult: Sendable {
   public var completed: Int64
   public var deadlineMisses: Int64
   public var interrupts: Int64
-  /// Job or request response times (release or arrival → completion).
+  /// Job or request response times (release or arrival → completion); for spinlocks, the wait from
+  /// asking for the lock to taking it.
   public var response: LatencySummary
+  /// Spinlocks: CPU time spent spinning, and times a vCPU lost its pCPU holding the lock.
+  public var spinNs: Int64
+  public var holderPreemptions: Int64
+  /// Whether this workload has periodic jobs with deadlines (`periodic`, `crypto-audio`).
+  public var hasJobs: Bool { type == "periodic" || type == "crypto-audio" }
   /// Completed jobs or requests per second of measured time.
   public var throughputPerS: Double
   public var missRatio: Double { completed > 0 ? Double(deadlineMisses) / Double(completed) : 0 }
@@ -117,7 +123,7 @@ extension Engine {
           WorkloadResult(
             name: spec.name, type: spec.typeName, released: c.released, completed: c.completed,
             deadlineMisses: c.deadlineMisses, interrupts: c.interrupts, response: c.response.summary,
-            throughputPerS: Double(c.completed) / seconds))
+            spinNs: c.spinNs, holderPreemptions: c.holderPreemptions, throughputPerS: Double(c.completed) / seconds))
       }
       domains.append(
         DomainResult(

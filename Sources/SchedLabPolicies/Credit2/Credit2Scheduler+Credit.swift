@@ -32,15 +32,6 @@ extension Credit2Scheduler {
     if hasCap(v) { budget[v] -= delta }
   }
 
-  /// A boosted unit burns its boost bucket, at the same weight-scaled rate.
-  func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
-    let w = weight(v)
-    let value = time * rqMaxWeight[unitRunqueue[v]] + residual[v]
-    residual[v] = value % w
-    boostCredit[v] -= value / w
-    if boostCredit[v] <= 0 { boostCreditExhausted(v, now: now) }
-  }
-
   /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
   /// runnable unit with credit left.
   func resetCredit(_ rq: Int, snext: Int, now: Int64) {

@@ -33,8 +33,8 @@ extension Credit2Scheduler {
       }
       runqueues[rq].idle.remove(pcpu)
       runqueues[rq].smtIdle = runqueues[rq].smtIdle.subtracting(context.topology.siblings(of: pcpu))
-      var top = credit[snext]
-      if let head = runqueues[rq].runq.first { top = max(top, credit[Int(head)]) }
+      var top = resetCredit(of: snext)
+      if let head = runqueues[rq].runq.first { top = max(top, resetCredit(of: Int(head))) }
       if top <= Self.creditReset {
         resetCredit(rq, snext: snext, now: now)
         balanceLoad(cpu: cpu, now: now)

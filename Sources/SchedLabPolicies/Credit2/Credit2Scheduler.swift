@@ -210,8 +210,20 @@ public class Credit2Scheduler: SchedulerPolicy {
     credit[v] = min(credit[v] + increment, Self.creditInit + Self.carryoverMax)
   }
 
+  /// The credit the reset condition reads (credit2: the unit's credit).
+  func resetCredit(of v: Int) -> Int64 { credit[v] }
+
   /// The slice of a boosted unit; credit2 never boosts.
   func boostSlice(_ v: Int, now: Int64) -> Int64 { Self.minTimer }
+
+  /// A boosted unit burns its boost bucket, at the same weight-scaled rate.
+  func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+    let w = weight(v)
+    let value = time * rqMaxWeight[unitRunqueue[v]] + residual[v]
+    residual[v] = value % w
+    boostCredit[v] -= value / w
+    if boostCredit[v] <= 0 { boostCreditExhausted(v, now: now) }
+  }
 
   /// A boosted unit ran out of boost credit; credit2 never boosts.
   func boostCreditExhausted(_ v: Int, now: Int64) {}

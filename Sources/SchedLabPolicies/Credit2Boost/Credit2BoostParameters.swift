@@ -6,6 +6,10 @@ extension Credit2BoostScheduler {
   public static let boostSpecs: [ParameterSpec] = [
     ParameterSpec("boost", .boolean, default: .boolean(true), "master switch; false makes this policy credit2"),
     ParameterSpec(
+      "boost_charge", .choice(["split", "earmark"]), default: .choice("split"),
+      "split: the bucket is carved out of each assignment (the proposal as written); earmark: boosted time also burns normal credit"
+    ),
+    ParameterSpec(
       "boost_ratio_pct", .integer(0...100), default: .integer(25), "share of each credit assignment kept for boosting"),
     ParameterSpec("boost_interval_us", .integer(10...1_000_000), default: .integer(500), "default boost interval"),
     ParameterSpec(
@@ -27,12 +31,13 @@ extension Credit2BoostScheduler {
   ]
 }
 
-/// System-wide boost counters.
+/// System-wide boost counters (refused control calls and detected storms are counted over the whole
+/// run, warm-up included).
 struct BoostStats {
-  var exhaustions: Int64 = 0
-  var exhaustionsWithDontDesched: Int64 = 0
   var refusedControlCalls: Int64 = 0
   var stormsDetected: Int64 = 0
+  var exhaustions: Int64 = 0
+  var exhaustionsWithDontDesched: Int64 = 0
   var stormInterruptsIgnored: Int64 = 0
 
   var counters: [PolicyCounter] {

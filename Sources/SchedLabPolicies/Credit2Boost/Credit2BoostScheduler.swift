@@ -22,7 +22,11 @@ public import SchedLabCore
 ///    bucket, which does not carry over between epochs; the normal credit gets the rest and is
 ///    clipped at `CREDIT_INIT − boost share + CARRYOVER_MAX`, so a vCPU's total credit per epoch
 ///    stays CREDIT_INIT: more boost credit means less normal priority, as George put it.
-/// 2. The reset condition (best runnable unit out of credit) reads normal credit only.
+/// 2. The reset condition (best runnable unit out of credit) reads normal credit plus what is left
+///    of the boost bucket: an epoch lasts until units have spent their whole assignment, so a unit
+///    that never boosts runs on its normal credit below zero instead of losing the bucket, and a
+///    unit that boosts gets no more CPU than one that does not. Unused boost credit is not carried
+///    into the next epoch.
 /// 3. A boosted waker preempts a non-boosted running vCPU at once, ratelimit notwithstanding
 ///    (`boost_overrides_ratelimit`); the ratelimit exists against wake storms, and boost is budgeted.
 /// 4. A boosted vCPU's slice ends at its boost's end or when its boost credit would run out.
@@ -33,7 +37,7 @@ public import SchedLabCore
 /// 7. Control calls: dom0 may set and read any domain's boost parameters and counters; a guest may
 ///    read only its own; anything else is refused with EPERM, changes nothing, and is counted.
 public final class Credit2BoostScheduler: Credit2Scheduler {
-  public override var name: String { "credit2-boost" }
+  public override var name: String { earmark ? "credit2-boost-earmark" : "credit2-boost" }
 
   // Tunables
   let boostEnabled: Bool
@@ -45,6 +49,10 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   let defaultMaxBoostNs: Int64
   let stormWindowNs: Int64
   let stormIRQs: Int
+  /// false (the proposal as written): the boost bucket is carved out of each assignment and
+  /// boosted time burns only it. true (the `earmark` variant): the assignment stays whole, the
+  /// bucket only bounds how long a vCPU may be boosted, and boosted time burns normal credit too.
+  let earmark: Bool
 
   // Per-vCPU boost parameters and state
   var ratioPermille: [Int64] = []
@@ -82,9 +90,21 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     defaultMaxBoostNs = Nanos.us(parameters.integer("max_boost_credit_us"))
     stormWindowNs = Nanos.us(parameters.integer("storm_window_us"))
     stormIRQs = Int(parameters.integer("storm_irqs"))
+    earmark = parameters.choice("boost_charge") == "earmark"
     super.init(parameters: parameters)
     boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
   }
+
+  /// The `earmark` variant under its own name, for side-by-side comparisons.
+  public static let earmarkDescriptor = PolicyDescriptor(
+    name: "credit2-boost-earmark",
+    summary: "credit2-boost whose boosted time is also charged to normal credit (boost reorders, never adds CPU)",
+    weights: .perVCPU,
+    parameters: (Credit2Scheduler.parameterSpecs + Credit2BoostScheduler.boostSpecs).map { spec in
+      var spec = spec
+      if spec.name == "boost_charge" { spec.defaultValue = .choice("earmark") }
+      return spec
+    }, make: { Credit2BoostScheduler(parameters: $0) })
 
   public convenience init() {
     self.init(parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters))
@@ -119,7 +139,27 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     let d = context.domain(of: VCPUID(v)).index
     let share = min(increment * ratioPermille[v] / 1000, maxBoostCredit[d])
     boostCredit[v] = share
-    credit[v] = min(credit[v] + increment - share, Self.creditInit - share + Self.carryoverMax)
+    if earmark {
+      super.assignCredit(v, increment: increment, now: now)
+    } else {
+      credit[v] = min(credit[v] + increment - share, Self.creditInit - share + Self.carryoverMax)
+    }
+  }
+
+  /// In the earmark variant boosted time is charged to normal credit as well.
+  override func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+    if earmark {
+      let saved = residual[v]
+      timeToCredit(v, time: time)
+      residual[v] = saved
+    }
+    super.burnBoostCredit(v, time: time, now: now)
+  }
+
+  /// Interpretation 2: an epoch ends when the best unit has spent its whole assignment, boost
+  /// bucket included, so that a unit that never boosts is not short of the credit set aside.
+  override func resetCredit(of v: Int) -> Int64 {
+    boostEnabled && !earmark ? credit[v] + max(0, boostCredit[v]) : credit[v]
   }
 
   /// Interpretation 4.
@@ -172,12 +212,12 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
 
   public override func resetCounters() {
     super.resetCounters()
-    boostStats = BoostStats()
+    boostStats = BoostStats(
+      refusedControlCalls: boostStats.refusedControlCalls, stormsDetected: boostStats.stormsDetected)
     let now = context.now
     for v in vcpuStats.indices {
       vcpuStats[v] = BoostVCPUStats()
     }
-    for d in refusedByCaller.indices { refusedByCaller[d] = 0 }
     boostMeasuredFrom = now
   }
 

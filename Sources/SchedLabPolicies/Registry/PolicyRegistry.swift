@@ -4,6 +4,7 @@ public enum PolicyRegistry {
   public static let all: [PolicyDescriptor] = [
     Credit2Scheduler.descriptor,
     Credit2BoostScheduler.boostDescriptor,
+    Credit2BoostScheduler.earmarkDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
   ]
