@@ -92,4 +92,71 @@ import Testing
     let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)))
     for d in r.domains { #expect(abs(d.share - 1.0 / 3) < 0.01) }
   }
+
+  @Test func stormCostsItsHandlers() {
+    let r = alone(
+      WorkloadSpec(
+        name: "usb", kind: .storm(arrival: .periodic(period: Nanos.us(50)), handlerNs: Nanos.us(15)), phaseNs: 0))
+    #expect(abs(r.share("x") - 0.3) < 0.001)
+    #expect(r.domain("x").workloads[0].interrupts == 38_001)
+  }
+
+  @Test func cryptoAudioBurnsAndMeetsItsAudioDeadlines() {
+    let r = alone(
+      WorkloadSpec(
+        name: "av", kind: .cryptoAudio(periodNs: Nanos.ms(10), serviceNs: Nanos.us(500), deadlineNs: Nanos.ms(10)),
+        phaseNs: 0, dontDesched: true, deboostYield: true))
+    #expect(r.share("x") == 1)
+    let audio = r.domain("x").workloads[0]
+    #expect(audio.completed == 190 && audio.deadlineMisses == 0)
+    // The real-time audio job preempts the crypto task inside the guest: served in exactly 500 us.
+    #expect(audio.response.maxNs == Nanos.us(500))
+  }
+
+  /// Two threads on two vCPUs with two pCPUs to themselves: the lock is never held by a descheduled
+  /// vCPU, and each waits at most one critical section.
+  @Test func spinlockAloneHasNoHolderPreemption() {
+    let config = Build.config(
+      Build.host(1, 2),
+      [
+        DomainConfig(
+          name: "x", vcpus: 2,
+          workloads: [
+            WorkloadSpec(
+              name: "lock", kind: .spinlock(outsideNs: Nanos.us(200), insideNs: Nanos.us(20), irqsOff: false))
+          ])
+      ],
+      seconds: 1, warmup: Nanos.ms(100))
+    let r = Build.run(config, Build.credit2())
+    let lock = r.domain("x").workloads[0]
+    #expect(lock.holderPreemptions == 0)
+    #expect(lock.response.maxNs <= Nanos.us(20))
+    // Each thread completes a 220 us cycle at least every 240 us.
+    #expect(Double(lock.completed) > 2 * 0.9 / 240e-6)
+    #expect(abs(r.share("x") - 2) < 1e-9)
+  }
+
+  /// Squeezed onto one pCPU, lock holders get preempted and the other vCPU spins: with
+  /// dont_desched and credit2-boost, the holder is boosted past the preemption point instead.
+  @Test func dontDeschedCutsLockHolderPreemption() throws {
+    func run(_ policy: String, dontDesched: Bool) throws -> WorkloadResult {
+      let config = Build.config(
+        Build.host(1, 1),
+        [
+          DomainConfig(
+            name: "x", vcpus: 2,
+            workloads: [
+              WorkloadSpec(
+                name: "lock", kind: .spinlock(outsideNs: Nanos.us(300), insideNs: Nanos.us(50), irqsOff: false),
+                dontDesched: dontDesched)
+            ]),
+          DomainConfig(name: "burn", workloads: [Build.burner()]),
+        ], seconds: 2, warmup: Nanos.ms(100))
+      return Build.run(config, try PolicyRegistry.lookup(policy)!.instantiate()).domain("x").workloads[0]
+    }
+    let plain = try run("credit2", dontDesched: true)
+    let boosted = try run("credit2-boost", dontDesched: true)
+    #expect(plain.holderPreemptions > 50)
+    #expect(Double(boosted.holderPreemptions) <= 0.1 * Double(plain.holderPreemptions))
+  }
 }

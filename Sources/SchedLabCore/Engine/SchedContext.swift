@@ -107,6 +107,15 @@ public struct SchedContext {
 }
 
 extension Engine {
+  /// Set a guest's hints directly (tests of boost policies), telling the policy as the guest would.
+  public func setGuestHints(_ v: VCPUID, dontDesched: Bool? = nil, interruptsMasked: Bool? = nil) {
+    if let dontDesched { setDontDesched(v.index, dontDesched) }
+    if let interruptsMasked, guests[v.index].irqsMasked != interruptsMasked {
+      guests[v.index].irqsMasked = interruptsMasked
+      policy.guestNotification(interruptsMasked ? .interruptsMasked : .interruptsUnmasked, vcpu: v, now: now)
+    }
+  }
+
   /// Read-only views for observers and tests.
   public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }
   public func hardAffinity(of v: VCPUID) -> CPUMask { affinity[v.index] }

@@ -1,0 +1,251 @@
+import SchedLabCore
+import SchedLabScenario
+import SchedLabTestSupport
+import Testing
+
+@testable import SchedLabPolicies
+
+/// credit2-boost: the proposal's rules as this reading implements them (see the policy's header).
+@Suite final class Credit2BoostTests {
+  var engines: [Engine] = []
+
+  func boost(_ overrides: [String: ParameterValue] = [:]) -> Credit2BoostScheduler {
+    Credit2BoostScheduler(
+      parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters, overrides: overrides))
+  }
+
+  @discardableResult
+  func started(_ config: SimulationConfig, _ policy: any SchedulerPolicy) -> Engine {
+    let engine = Engine(config: config, policy: policy)
+    engine.start()
+    engines.append(engine)
+    return engine
+  }
+
+  func burners(_ n: Int, cores: Int = 1, extra: [DomainConfig] = []) -> SimulationConfig {
+    Build.config(
+      Build.host(1, cores), extra + (0..<n).map { DomainConfig(name: "b\($0)", workloads: [Build.burner()]) },
+      seconds: 1)
+  }
+
+  @Test func creditIsSplitAtEveryAssignment() {
+    let policy = boost()
+    started(burners(2), policy)
+    let ms = Nanos.ms(1)
+    // Initial assignment: 25% of 10 ms to the boost bucket, the rest normal.
+    #expect(policy.boostCredit[0] == 2 * ms + ms / 2)
+    #expect(policy.credit[0] == 7 * ms + ms / 2)
+    // A reset refills the bucket (no carry-over) and clips normal credit at 7.5 + 0.5 ms.
+    policy.credit[0] = 3 * ms
+    policy.boostCredit[0] = 1 * ms
+    policy.resetCredit(0, snext: 0, now: 0)
+    #expect(policy.boostCredit[0] == 2 * ms + ms / 2)
+    #expect(policy.credit[0] == 8 * ms)
+    // The per-domain maximum bounds the bucket.
+    policy.maxBoostCredit[0] = ms
+    policy.credit[0] = 0
+    policy.resetCredit(0, snext: 0, now: 0)
+    #expect(policy.boostCredit[0] == ms)
+    #expect(policy.credit[0] == 9 * ms)
+  }
+
+  @Test func earmarkKeepsTheWholeAssignmentAndChargesBoostedTimeTwice() {
+    let policy = boost(["boost_charge": .choice("earmark")])
+    started(burners(2), policy)
+    #expect(policy.credit[0] == Nanos.ms(10))
+    #expect(policy.boostCredit[0] == Nanos.us(2500))
+    policy.boosted[0] = true
+    policy.burnBoostCredit(0, time: Nanos.us(100), now: 0)
+    #expect(policy.boostCredit[0] == Nanos.us(2400))
+    #expect(policy.credit[0] == Nanos.us(9900))
+  }
+
+  @Test func boostedUnitsQueueFirstByBoostCredit() {
+    let policy = boost()
+    started(burners(4), policy)
+    // After start all four are queued (FIFO at equal credit) on the single runqueue.
+    #expect(policy.runqueues[0].runq == [0, 1, 2, 3])
+    for v in [2, 3] {
+      policy.runqRemove(v)
+      policy.boosted[v] = true
+      policy.boostCredit[v] = Nanos.us(v == 2 ? 100 : 900)
+      policy.runqInsert(v)
+    }
+    policy.runqRemove(0)
+    policy.credit[0] = Nanos.ms(10)
+    policy.runqInsert(0)
+    #expect(policy.runqueues[0].runq == [3, 2, 0, 1])
+  }
+
+  /// An interrupt every 800 us wakes the sleeper: the burner has then run under 950 us, inside its
+  /// ratelimit, so credit2 tickles nobody and the sleeper waits; boosted, it preempts at once.
+  @Test(arguments: [("credit2-boost", true), ("credit2", false)])
+  func interruptDeliveryBoostsAndPreempts(name: String, boosts: Bool) throws {
+    let config = Build.config(
+      Build.host(1, 1),
+      [
+        DomainConfig(name: "burn", workloads: [Build.burner()]),
+        DomainConfig(
+          name: "dev",
+          workloads: [
+            WorkloadSpec(
+              name: "irq", kind: .interrupts(arrival: .periodic(period: Nanos.us(800)), handlerNs: Nanos.us(20)),
+              phaseNs: Nanos.us(800))
+          ]),
+      ], seconds: 0.5, warmup: Nanos.ms(10))  // past the boot wake, which is no interrupt
+    let policy = try PolicyRegistry.lookup(name)!.instantiate()
+    let r = Build.run(config, policy)
+    let dev = r.domain("dev")
+    if boosts {
+      #expect(dev.wakeLatency.maxNs == 0)
+      #expect(dev.policyCounters.first { $0.name == "boosts_irq" }!.value > 100)
+      // The handler returns with dont_desched clear: de-boost.
+      #expect(dev.policyCounters.first { $0.name == "deboost_handler_return" }!.value > 100)
+    } else {
+      #expect(dev.wakeLatency.maxNs > 0)
+    }
+  }
+
+  @Test func stormingSourcesDoNotBoost() {
+    let config = Build.config(
+      Build.host(1, 1),
+      [
+        DomainConfig(name: "burn", workloads: [Build.burner()]),
+        DomainConfig(
+          name: "cam",
+          workloads: [
+            WorkloadSpec(name: "usb", kind: .storm(arrival: .periodic(period: Nanos.us(50)), handlerNs: Nanos.us(5)))
+          ]),
+      ], seconds: 0.2)
+    let policy = boost()
+    let r = Build.run(config, policy)
+    // 20,000/s is 200 per 10 ms window, over the threshold of 50: only the first window's 51
+    // interrupts can boost; afterwards the source is storming.
+    let boosts = r.domain("cam").policyCounters.first { $0.name == "boosts_irq" }!.value
+    #expect(boosts <= 51)
+    #expect(r.counters.first { $0.name == "storm_interrupts_ignored" }!.value > 3000)
+    #expect(r.counters.first { $0.name == "storms_detected" }!.value == 1)
+  }
+
+  @Test func aboutToPreemptBoostsMaskedOrDontDeschedVCPUsOnlyIfEnabled() {
+    for (trigger, expected) in [("boost_on_dont_desched", true), ("boost_on_irq", true)] {
+      let policy = boost(trigger == "boost_on_dont_desched" ? [:] : ["boost_on_dont_desched": .boolean(false)])
+      let engine = started(burners(1), policy)
+      engine.run(until: Nanos.ms(1))
+      // Mark the running guest as dont_desched, then preempt it.
+      let v = VCPUID(0)
+      engine.setGuestHints(v, dontDesched: true)
+      policy.aboutToPreempt(v, on: PCPUID(0), now: engine.now)
+      #expect(policy.boosted[0] == (trigger == "boost_on_dont_desched") && expected)
+    }
+    let policy = boost()
+    let engine = started(burners(1), policy)
+    engine.run(until: Nanos.ms(1))
+    engine.setGuestHints(VCPUID(0), interruptsMasked: true)
+    policy.aboutToPreempt(VCPUID(0), on: PCPUID(0), now: engine.now)
+    #expect(policy.boosted[0])
+    #expect(policy.vcpuStats[0].boostsMasked == 1)
+  }
+
+  @Test func deboostRules() {
+    let policy = boost()
+    let engine = started(burners(2), policy)
+    engine.run(until: Nanos.ms(1))
+    let v = policy.context.current(PCPUID(0))!
+    // Handler return de-boosts only with dont_desched clear.
+    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    engine.setGuestHints(v, dontDesched: true)
+    policy.guestNotification(.handlerReturned, vcpu: v, now: engine.now)
+    #expect(policy.boosted[v.index])
+    policy.guestNotification(.interruptsUnmasked, vcpu: v, now: engine.now)
+    #expect(policy.boosted[v.index])
+    engine.setGuestHints(v, dontDesched: false)
+    policy.guestNotification(.interruptsUnmasked, vcpu: v, now: engine.now)
+    #expect(!policy.boosted[v.index])
+    #expect(policy.vcpuStats[v.index].deboostUnmask == 1)
+    // A yield de-boosts.
+    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    policy.yield(v, now: engine.now)
+    #expect(!policy.boosted[v.index])
+    #expect(policy.vcpuStats[v.index].deboostYield == 1)
+    // The interval ends a boost (its timer).
+    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    engine.run(until: engine.now + Nanos.us(501))
+    #expect(!policy.boosted[v.index])
+    #expect(policy.vcpuStats[v.index].deboostInterval == 1)
+  }
+
+  @Test func exhaustionWithDontDeschedWarnsAndCounts() {
+    let policy = boost()
+    let engine = started(burners(2), policy)
+    engine.run(until: Nanos.ms(1))
+    let v = policy.context.current(PCPUID(0))!
+    engine.setGuestHints(v, dontDesched: true)
+    policy.boost(v.index, trigger: .dontDesched, now: engine.now)
+    policy.boostCredit[v.index] = Nanos.us(10)
+    policy.burnCredits(v.index, now: engine.now + Nanos.us(20))
+    #expect(!policy.boosted[v.index])
+    #expect(policy.boostStats.exhaustionsWithDontDesched == 1)
+    #expect(policy.vcpuStats[v.index].exhaustionsWithDontDesched == 1)
+    #expect(engine.log.last?.contains("ran out of boost credit with dont_desched set") == true)
+    // No credit, no boost.
+    policy.boost(v.index, trigger: .dontDesched, now: engine.now)
+    #expect(!policy.boosted[v.index])
+    #expect(policy.vcpuStats[v.index].denied == 1)
+  }
+
+  @Test func controlCallPrivileges() {
+    let policy = boost()
+    let config = burners(1, extra: [DomainConfig(name: "dom0", isControl: true), DomainConfig(name: "guest")])
+    started(config, policy)
+    let dom0 = DomainID(0)
+    let guest = DomainID(1)
+    let other = DomainID(2)
+    func call(_ caller: DomainID, _ op: String, _ target: DomainID, _ args: [ControlArgument] = []) -> ControlOutcome {
+      policy.control(ControlCall(time: 0, caller: caller, op: op, target: target, arguments: args), now: 0)
+    }
+    // dom0 may set any domain's parameters and read any counters.
+    #expect(
+      call(
+        dom0, "set_boost", guest, [ControlArgument("ratio_permille", 500), ControlArgument("max_credit_ns", 1_000_000)]
+      ).isOK)
+    #expect(policy.ratioPermille[1] == 500 && policy.maxBoostCredit[1] == 1_000_000)
+    #expect(call(dom0, "get_counters", other).isOK)
+    // A guest may read its own counters and parameters only.
+    #expect(call(guest, "get_counters", guest).isOK)
+    #expect(call(guest, "get_boost", guest).isOK)
+    let refusals: [ControlOutcome] = [
+      call(guest, "get_counters", other), call(guest, "set_boost", guest, [ControlArgument("ratio_permille", 1000)]),
+      call(guest, "set_boost", other, [ControlArgument("ratio_permille", 1000)]),
+      call(guest, "set_weight", guest, [ControlArgument("weight", 9999)]),
+    ]
+    for outcome in refusals {
+      guard case .permissionDenied = outcome else {
+        Issue.record("expected EPERM, got \(outcome)")
+        continue
+      }
+    }
+    // Refused calls changed nothing and were counted, per caller and in total.
+    #expect(policy.ratioPermille[1] == 500)
+    #expect(policy.domains[1].weight == 256)
+    #expect(policy.boostStats.refusedControlCalls == 4)
+    #expect(policy.refusedByCaller[1] == 4)
+    // Bad arguments are EINVAL, and also change nothing.
+    if case .invalid = call(dom0, "set_boost", guest, [ControlArgument("ratio_permille", 2000)]) {
+    } else {
+      Issue.record("expected EINVAL")
+    }
+    #expect(policy.ratioPermille[1] == 500)
+  }
+
+  /// With boost off, credit2-boost is credit2, decision for decision.
+  @Test(arguments: Array(UInt64(1)...8))
+  func boostOffIsCredit2(seed: UInt64) {
+    func fingerprint(_ policy: any SchedulerPolicy) -> [Int64] {
+      let r = Build.run(RandomScenario.make(seed: seed), policy)
+      return r.domains.flatMap { d in d.vcpus.flatMap(\.runstateNs) + [d.wakeLatency.p99Ns, d.wakeLatency.maxNs] }
+        + [r.host.events]
+    }
+    #expect(fingerprint(boost(["boost": .boolean(false)])) == fingerprint(Build.credit2()))
+  }
+}
