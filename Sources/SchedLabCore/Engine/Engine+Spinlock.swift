@@ -35,17 +35,19 @@ extension Engine {
       locks[lock] = -1
       tasks[t].lockPhase = .outside
       tasks[t].remaining = tasks[t].serviceNs
-      let v = Int(tasks[t].vcpu)
-      if tasks[t].irqsOff {
-        guests[v].sectionMasked = false
-        guests[v].irqsMasked = false
-        policy.guestNotification(.interruptsUnmasked, vcpu: VCPUID(v), now: now)
-      }
+      if tasks[t].irqsOff { setSectionMask(Int(tasks[t].vcpu), false) }
       if tasks[t].dontDesched { jobSectionEnded(t) }
       handOver(lock, releasedBy: t)
     case .spinning:
       break
     }
+  }
+
+  /// Mask or unmask interrupts for a critical section (pending handlers wait while masked).
+  func setSectionMask(_ v: Int, _ masked: Bool) {
+    guests[v].sectionMasked = masked
+    guests[v].irqsMasked = masked
+    policy.guestNotification(masked ? .interruptsMasked : .interruptsUnmasked, vcpu: VCPUID(v), now: now)
   }
 
   /// Take the lock now: the critical section starts.
@@ -56,11 +58,7 @@ extension Engine {
     tasks[t].lockPhase = .inside
     tasks[t].remaining = tasks[t].insideNs
     let v = Int(tasks[t].vcpu)
-    if tasks[t].irqsOff {
-      guests[v].sectionMasked = true
-      guests[v].irqsMasked = true
-      policy.guestNotification(.interruptsMasked, vcpu: VCPUID(v), now: now)
-    }
+    if tasks[t].irqsOff { setSectionMask(v, true) }
     if tasks[t].dontDesched { setDontDesched(v, true) }
   }
 
