@@ -157,8 +157,9 @@ public enum JSONReport {
 
   static func writeWorkloads(_ workloads: [WorkloadResult], into w: inout JSONWriter) {
     let periodic = workloads.filter(\.hasJobs)
-    let servers = workloads.filter { $0.type == "server" }
-    let locks = workloads.filter { $0.type == "spinlock" }
+    let servers = workloads.filter { $0.category == .requests }
+    let locks = workloads.filter { $0.category == .lock }
+    let others = workloads.filter { $0.category == .stream || $0.category == .script }
     w.open("periodic", array: true)
     for p in periodic {
       w.open()
@@ -168,6 +169,7 @@ public enum JSONReport {
       w.int("completed", p.completed)
       w.int("deadline_misses", p.deadlineMisses)
       w.double("miss_ratio", p.missRatio)
+      w.int("latency_tolerance_999_ns", p.latencyTolerance999Ns)
       latency("response_ns", p.response, into: &w)
       w.close()
     }
@@ -179,7 +181,20 @@ public enum JSONReport {
       w.int("arrived", s.released)
       w.int("completed", s.completed)
       w.double("throughput_per_s", s.throughputPerS, digits: 3)
+      window("throughput_window_per_s", s.throughputWindow, into: &w)
       latency("response_ns", s.response, into: &w)
+      w.close()
+    }
+    w.close(array: true)
+    w.open("throughput", array: true)
+    for o in others {
+      w.open()
+      w.string("name", o.name)
+      w.string("type", o.type)
+      w.int("completed", o.completed)
+      w.double("per_s", o.throughputPerS, digits: 3)
+      window("window_per_s", o.throughputWindow, into: &w)
+      latency("duration_ns", o.response, into: &w)
       w.close()
     }
     w.close(array: true)

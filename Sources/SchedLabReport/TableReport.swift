@@ -33,7 +33,7 @@ public enum TableReport {
     let periodic = work.filter { $0.1.hasJobs }
     if !periodic.isEmpty {
       var prow: [[String]] = [
-        ["periodic", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
+        ["jobs", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
       ]
       for (dom, p) in periodic {
         prow.append([
@@ -45,7 +45,7 @@ public enum TableReport {
       out.append("")
       out.append(Format.table(prow, rightAligned: Set(1...8)))
     }
-    let servers = work.filter { $0.1.type == "server" }
+    let servers = work.filter { $0.1.category == .requests }
     if !servers.isEmpty {
       var srow: [[String]] = [["server", "arrived", "completed", "req/s", "resp p50", "p99", "p99.9", "max"]]
       for (dom, s) in servers {
@@ -58,7 +58,20 @@ public enum TableReport {
       out.append("")
       out.append(Format.table(srow, rightAligned: Set(1...7)))
     }
-    let locks = work.filter { $0.1.type == "spinlock" }
+    let others = work.filter { $0.1.category == .stream || $0.1.category == .script }
+    if !others.isEmpty {
+      var trow: [[String]] = [["throughput", "type", "done", "per s", "win min", "win max", "time p50", "p99"]]
+      for (dom, o) in others {
+        trow.append([
+          "\(dom)/\(o.name)", o.type, String(o.completed), Format.fixed(o.throughputPerS, 1),
+          Format.fixed(o.throughputWindow.min, 1), Format.fixed(o.throughputWindow.max, 1),
+          Format.duration(o.response.p50Ns), Format.duration(o.response.p99Ns),
+        ])
+      }
+      out.append("")
+      out.append(Format.table(trow, rightAligned: Set(2...7)))
+    }
+    let locks = work.filter { $0.1.category == .lock }
     if !locks.isEmpty {
       var lrow: [[String]] = [["spinlock", "acquired", "spin", "holder preempted", "wait p50", "p99", "max"]]
       for (dom, l) in locks {
@@ -111,6 +124,32 @@ public enum TableReport {
   }
   static func latency(_ ns: Int64, _ count: Int64) -> String { count > 0 ? Format.duration(ns) : "-" }
 
+  /// One table for many runs (a directory or several files): a row per scenario and domain.
+  public static func summary(_ evaluations: [Evaluation]) -> String {
+    var rows: [[String]] = [
+      [
+        "scenario", "scheduler", "domain", "share", "ideal", "diff", "win min", "wake p99", "max", "jobs missed",
+        "req/s", "resp p99",
+      ]
+    ]
+    for e in evaluations {
+      for (d, dom) in e.result.domains.enumerated() {
+        let jobs = dom.workloads.filter(\.hasJobs)
+        let requests = dom.workloads.filter { $0.category != .jobs && $0.category != .load && $0.category != .lock }
+        rows.append([
+          e.scenario.name, e.result.scheduler, dom.name, Format.fixed(dom.share, 3),
+          e.ideal.map { Format.fixed($0[d], 3) } ?? "-", e.ideal.map { signed(dom.share - $0[d]) } ?? "-",
+          Format.fixed(dom.window.min, 3), latency(dom.wakeLatency.p99Ns, dom.wakeLatency.count),
+          latency(dom.wakeLatency.maxNs, dom.wakeLatency.count),
+          jobs.isEmpty ? "-" : "\(jobs.reduce(0) { $0 + $1.deadlineMisses })/\(jobs.reduce(0) { $0 + $1.completed })",
+          requests.isEmpty ? "-" : Format.fixed(requests.reduce(0) { $0 + $1.throughputPerS }, 1),
+          requests.isEmpty ? "-" : Format.duration(requests.map(\.response.p99Ns).max() ?? 0),
+        ])
+      }
+    }
+    return Format.table(rows, rightAligned: Set(3...11)) + "\n"
+  }
+
   /// Side by side: one row per domain, share / ideal / wake p99 for each scheduler.
   public static func compare(_ evaluations: [Evaluation]) -> String {
     guard let first = evaluations.first else { return "" }
@@ -145,7 +184,7 @@ public enum TableReport {
             return "\(p.deadlineMisses)/\(p.completed)"
           })
     }
-    for (d, w) in work where first.result.domains[d].workloads[w].type == "server" {
+    for (d, w) in work where first.result.domains[d].workloads[w].category == .requests {
       let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) req/s | p99"
       host.append(
         [name]

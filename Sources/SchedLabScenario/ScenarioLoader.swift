@@ -87,8 +87,21 @@ public enum ScenarioLoader {
     }
     var domains: [DomainConfig] = []
     var declared: [Double?] = []
+    // Backends may be named before they are declared: collect names and vCPU counts first.
+    var names: [String] = []
+    var vcpuCounts: [Int] = []
     for (i, node) in domainSeq.enumerated() {
-      let (domain, demand) = try parseDomain(node, index: i, topology: topology, context: context)
+      guard case .mapping(let m) = node else { break }
+      let name = m.first { $0.key.scalarText == "name" }?.value.scalarText ?? "d\(i)"
+      let vcpus = m.first { $0.key.scalarText == "vcpus" }?.value.scalarText.flatMap { Int($0) } ?? 1
+      names.append(name)
+      vcpuCounts.append(vcpus)
+    }
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    for (i, node) in domainSeq.enumerated() {
+      let (domain, demand) = try parseDomain(
+        node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, directory: directory, context: context
+      )
       if domains.contains(where: { $0.name == domain.name }) {
         throw context.error(node, "domains[\(i)].name", "duplicate domain name '\(domain.name)'")
       }
@@ -160,7 +173,8 @@ public enum ScenarioLoader {
   }
 
   static func parseDomain(
-    _ node: Node, index i: Int, topology: HostTopology, context: NodeContext
+    _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], directory: String,
+    context: NodeContext
   ) throws(ScenarioError) -> (DomainConfig, Double?) {
     let path = "domains[\(i)]"
     var reader = try MapReader(node, path: path, context: context)
@@ -183,7 +197,9 @@ public enum ScenarioLoader {
         throw context.error(w, "\(path).workloads", "expected a list of workloads")
       }
       for (j, item) in seq.enumerated() {
-        let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", vcpus: vcpus, context: context)
+        let env = WorkloadParser.Environment(
+          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
+        let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", env: env, context: context)
         if workloads.contains(where: { $0.name == spec.name }) {
           throw context.error(item, "\(path).workloads[\(j)].name", "duplicate workload name '\(spec.name)'")
         }

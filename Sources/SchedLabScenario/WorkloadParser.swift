@@ -1,3 +1,4 @@
+import Foundation
 import SchedLabCore
 import Yams
 
@@ -5,8 +6,19 @@ import Yams
 enum WorkloadParser {
   static let commonKeys = ["type", "name", "vcpu", "realtime", "phase", "dont_desched", "deboost_yield"]
 
-  static func parse(_ node: Node, path: String, vcpus: Int, context: NodeContext) throws(ScenarioError) -> WorkloadSpec
+  /// What workload parsing needs from the rest of the scenario.
+  struct Environment {
+    var vcpus: Int
+    var domainNames: [String]
+    var domainVCPUs: [Int]
+    /// The scenario file's directory, for relative paths (rt-app files).
+    var directory: String
+  }
+
+  static func parse(_ node: Node, path: String, env: Environment, context: NodeContext) throws(ScenarioError)
+    -> WorkloadSpec
   {
+    let vcpus = env.vcpus
     var r = try MapReader(node, path: path, context: context)
     let typeNode = try r.required("type")
     let type = try Values.string(typeNode, "\(path).type", context)
@@ -20,16 +32,22 @@ enum WorkloadParser {
     if let v = r.optional("vcpu"), v.scalarText != "all" {
       vcpu = try Values.integer(v, "\(path).vcpu", context, range: 0...(vcpus - 1))
     }
-    let realtime = try r.bool("realtime", default: type == "crypto-audio")
-    let dontDesched = try r.bool("dont_desched", default: type == "crypto-audio")
+    let realtime = try r.bool("realtime", default: CatalogParser.realtimeByDefault.contains(type))
+    let dontDesched = try r.bool("dont_desched", default: type == "crypto-audio" || type == "dont-desched-hog")
     let deboostYield = try r.bool("deboost_yield", default: type == "crypto-audio")
     var phase: Int64?
     if r.keys.contains("phase") { phase = try r.duration("phase", default: nil) }
-    let kind = try parseKind(type, &r, path: path, context: context)
-    try r.finish(allowed: commonKeys + entry.parameters.map(\.key))
-    return WorkloadSpec(
-      name: name, kind: kind, realtime: realtime, vcpu: vcpu, phaseNs: phase, dontDesched: dontDesched,
+    var spec = WorkloadSpec(
+      name: name, kind: .burner, realtime: realtime, vcpu: vcpu, phaseNs: phase, dontDesched: dontDesched,
       deboostYield: deboostYield)
+    if let kind = try CatalogParser.parseKind(type, &r, path: path, env: env, spec: &spec, context: context) {
+      spec.kind = kind
+      spec.catalogType = type
+    } else {
+      spec.kind = try parseKind(type, &r, path: path, context: context)
+    }
+    try r.finish(allowed: commonKeys + entry.parameters.map(\.key).flatMap { $0.components(separatedBy: ", ") })
+    return spec
   }
 
   static func positive(_ value: Int64, _ key: String, _ node: Node, _ context: NodeContext) throws(ScenarioError)
@@ -234,6 +252,87 @@ public enum WorkloadCatalog {
         ("irqs_off", "false", "mask interrupts inside the critical section"),
         ("dont_desched", "false", "set dont_desched inside the critical section"),
       ], metrics: "acquisitions, lock wait percentiles, spin time, lock-holder preemptions"),
+    // The catalogue of reference/latency-boost.md §4 (W1 is `burner`, W10 `storm`, W11 `crypto-audio`).
+    Entry(
+      type: "schedbench-a", summary: "W2 schedbench worker A: burn, then sleep (the timer is armed after the burn)",
+      parameters: [("burn", "470us", "CPU per iteration"), ("wait", "200us", "sleep after each burn")],
+      metrics: "iterations (throughput), per-window throughput"),
+    Entry(
+      type: "schedbench-b", summary: "W3 schedbench worker B: 7 threads on one vCPU, each burn then sleep",
+      parameters: [
+        ("burns", "[65,130,65,65,65,65,195]us", "one burn per thread"), ("wait", "300us", "sleep after each burn"),
+      ],
+      metrics: "iterations (throughput), per-window throughput"),
+    Entry(
+      type: "audio", summary: "W4 low-latency audio: a real-time job every period (2 / 5.33 / 10 ms)",
+      parameters: [
+        ("period", "5.33ms", "buffer period"), ("service", "200us", "work per period"), ("deadline", "= period", ""),
+      ],
+      metrics: "deadline misses, response percentiles, latency tolerance for 99.9%"),
+    Entry(
+      type: "desktop-audio", summary: "W5 desktop audio (PipeWire/PulseAudio default quantum)",
+      parameters: [
+        ("period", "21.3ms", "quantum"), ("service", "500us", "work per quantum"), ("deadline", "= period", ""),
+      ],
+      metrics: "deadline misses, response percentiles"),
+    Entry(
+      type: "video", summary: "W6 video playback: decode one frame per vsync",
+      parameters: [("fps", "60", "frames per second"), ("decode", "5ms", "decode work per frame")],
+      metrics: "dropped frames (misses), p99 frame time (response p99)"),
+    Entry(
+      type: "net-rr", summary: "W7 network request/response through a driver domain (both hops handled there)",
+      parameters: [
+        ("rate", "1000", "requests per second"), ("arrival", "poisson", "poisson | periodic | jittered"),
+        ("hop", "20us", "backend handling per direction"), ("service", "60us", "mean guest service (exponential)"),
+        ("backend", "required", "driver domain name"), ("backend_vcpu", "0", "its vCPU"),
+      ], metrics: "RTT percentiles, throughput"),
+    Entry(
+      type: "net-stream", summary: "W8 network stream: the driver domain hands over one batch at a time",
+      parameters: [
+        ("hop", "30us", "backend handling per batch and per ack"), ("process", "200us", "guest work per batch"),
+        ("backend", "required", "driver domain name"), ("backend_vcpu", "0", "its vCPU"),
+      ], metrics: "batches per second, per-window throughput, batch round trip"),
+    Entry(
+      type: "hvm", summary: "W9 HVM guest: burn, then a synchronous I/O served by a device model in a backend domain",
+      parameters: [
+        ("burn", "5ms", "CPU between I/Os"), ("io", "100us", "device-model handling per I/O"),
+        ("backend", "required", "dom0 or stub domain name"), ("backend_vcpu", "0", "its vCPU"),
+      ], metrics: "iterations, iteration time"),
+    Entry(
+      type: "lock-holder", summary: "W12 lock holder: threads on the domain's vCPUs sharing a spinlock",
+      parameters: [
+        ("outside", "100us", "work between acquisitions"), ("inside", "20us", "critical section"),
+        ("irqs_off", "false", "mask interrupts inside"),
+      ], metrics: "acquisitions, lock waits, spin time, lock-holder preemptions"),
+    Entry(
+      type: "server-mix", summary: "W13 server: open-loop Poisson at a load, bimodal service (90% short, 10% long)",
+      parameters: [
+        ("load", "50%", "offered load as a share of one pCPU"), ("service", "100us", "short service"),
+        ("service_long", "5ms", "long service"), ("long_fraction", "10%", "share of long requests"),
+        ("irq_cost", "5us", "interrupt per request"),
+      ], metrics: "throughput, response percentiles, per-window throughput"),
+    Entry(
+      type: "batch", summary: "W14 kernbench-like batch: CPU bursts with short waits",
+      parameters: [
+        ("burst_min", "5ms", ""), ("burst_max", "50ms", "burst drawn uniformly"), ("wait_min", "100us", ""),
+        ("wait_max", "1ms", "wait drawn uniformly"),
+      ], metrics: "iterations (jobs), share"),
+    Entry(
+      type: "tick-evader", summary: "W15a adversary: runs just under a credit1 tick after every tick boundary",
+      parameters: [("period", "10ms", "tick period"), ("run", "9ms", "work after each tick")],
+      metrics: "share vs fair"),
+    Entry(
+      type: "wake-storm", summary: "W15b adversary: wakes every 10-50 us for a few us",
+      parameters: [("run", "3us", ""), ("sleep_min", "10us", ""), ("sleep_max", "50us", "")],
+      metrics: "share, schedules/s"),
+    Entry(
+      type: "dont-desched-hog", summary: "W15c adversary: a CPU hog with dont_desched set forever",
+      parameters: [], metrics: "share vs fair, boost exhaustions"),
+    Entry(
+      type: "rt-app",
+      summary: "threads described by an rt-app JSON file (run, runtime, sleep, timer, phases, instance, loop)",
+      parameters: [("file", "required", "path, relative to the scenario file")],
+      metrics: "iterations, iteration time"),
   ]
 
   /// Keys every workload accepts.

@@ -38,7 +38,8 @@ struct Run: ParsableCommand {
     switch format {
     case .json: text = JSONReport.render(evaluations, version: schedlabVersion)
     case .csv: text = CSVReport.render(evaluations)
-    case .table: text = evaluations.map(TableReport.render).joined(separator: "\n")
+    case .table:
+      text = evaluations.count == 1 ? TableReport.render(evaluations[0]) : TableReport.summary(evaluations)
     }
     try emit(text, to: output)
   }

@@ -67,7 +67,7 @@ import Testing
       name: "unknown scheduler", yaml: replaced("scheduler: credit2", "scheduler: bvt"), line: 3, key: "scheduler",
       fragment: "unknown scheduler"),
     Bad(
-      name: "unknown workload", yaml: replaced("type: demand", "type: video"), line: 9,
+      name: "unknown workload", yaml: replaced("type: demand", "type: vidoe"), line: 9,
       key: "domains[0].workloads[0].type", fragment: "unknown workload type"),
     Bad(
       name: "affinity beyond host", yaml: replaced("weight: 256", "affinity: [0, 5]"), line: 7,

@@ -212,7 +212,18 @@ extension Engine {
         tasks[t].queue.append(irq.stamp)
       }
     case .wakeTask:
-      advancePhase(t)
+      if tasks[t].kind == .script { advanceScript(t) } else { advancePhase(t) }
+    case .forward:
+      deliverInterrupt(Int(sources[s].next), stamp: irq.stamp)
+    case .complete:
+      let m = Int(sources[s].metric)
+      metrics.workloads[m].completed += 1
+      metrics.workloads[m].response.record(now - irq.stamp)
+    case .repeatStream:
+      let m = Int(sources[s].metric)
+      metrics.workloads[m].completed += 1
+      metrics.workloads[m].response.record(now - irq.stamp)
+      deliverInterrupt(Int(sources[s].next), stamp: now)
     }
     policy.guestNotification(.handlerReturned, vcpu: VCPUID(v), now: now)
     policy.guestNotification(.interruptsUnmasked, vcpu: VCPUID(v), now: now)
@@ -251,9 +262,15 @@ extension Engine {
     case .spinlock:
       lockPhaseDone(t)
     case .server:
-      metrics.workloads[m].completed += 1
-      metrics.workloads[m].response.record(now - tasks[t].currentStamp)
+      if tasks[t].replySource >= 0 {
+        deliverInterrupt(Int(tasks[t].replySource), stamp: tasks[t].currentStamp)
+      } else {
+        metrics.workloads[m].completed += 1
+        metrics.workloads[m].response.record(now - tasks[t].currentStamp)
+      }
       if let next = tasks[t].queue.popFirst() { startRequest(t, stamp: next) }
+    case .script:
+      advanceScript(t)
     case .phases:
       advancePhase(t)
     }

@@ -42,14 +42,17 @@ extension Engine {
 
   private func addSource(
     vcpu: Int, task: Int32, action: IRQAction, handlerNs: Int64, arrival: ArrivalProcess?, amount: Int64 = 0,
-    metric: Int, rng: Xoshiro256
+    next: Int32 = -1, metric: Int, rng: Xoshiro256
   ) -> Int32 {
     sources.append(
       IRQSource(
         vcpu: Int32(vcpu), task: task, action: action, handlerNs: handlerNs, arrival: arrival, amount: amount,
-        metric: Int32(metric), rng: rng))
+        next: next, metric: Int32(metric), rng: rng))
     return Int32(sources.count - 1)
   }
+
+  /// The global vCPU index of a backend reference.
+  private func backendVCPU(_ b: BackendRef) -> Int { domainFirstVCPU[b.domain] + b.vcpu }
 
   private func instantiate(
     _ spec: WorkloadSpec, domain d: Int, workload w: Int, vcpuInDomain i: Int, vcpu v: Int, metric: Int
@@ -115,6 +118,51 @@ extension Engine {
       // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
       t.remaining = 1 + t.rng.below(outside)
       _ = addTask(t, hints: spec)
+    case .script(let threads):
+      let vcpus = config.domains[d].vcpus
+      for (k, thread) in threads.enumerated() where spec.vcpu != nil || k % vcpus == i {
+        var t = GuestTask(
+          kind: .script, vcpu: Int32(v), realtime: thread.realtime || spec.realtime, metric: Int32(metric),
+          rng: stream(d, w, i, 10 + k))
+        t.script = thread
+        let task = addTask(t, hints: spec)
+        tasks[Int(task)].timerSource = addSource(
+          vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+        if let backend = spec.backend {
+          let reply = addSource(
+            vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+          tasks[Int(task)].ioSource = addSource(
+            vcpu: backendVCPU(backend), task: -1, action: .forward, handlerNs: spec.backendNs, arrival: nil,
+            next: reply,
+            metric: metric, rng: sourceRNG)
+        }
+      }
+    case .netRR(let arrival, let hop, let service, let backend):
+      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.service = service
+      let task = addTask(t, hints: spec)
+      let b = backendVCPU(backend)
+      let toGuest = addSource(
+        vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+      tasks[Int(task)].replySource = addSource(
+        vcpu: b, task: -1, action: .complete, handlerNs: hop, arrival: nil, metric: metric, rng: sourceRNG)
+      _ = addSource(
+        vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: arrival, next: toGuest, metric: metric,
+        rng: sourceRNG)
+    case .netStream(let hop, let process, let backend):
+      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
+      t.service = .constant(process)
+      let task = addTask(t, hints: spec)
+      let b = backendVCPU(backend)
+      let toGuest = addSource(
+        vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+      let out = addSource(
+        vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: nil, next: toGuest, metric: metric,
+        rng: sourceRNG)
+      tasks[Int(task)].replySource = addSource(
+        vcpu: b, task: -1, action: .repeatStream, handlerNs: hop, arrival: nil, next: out, metric: metric,
+        rng: sourceRNG)
+      streamKicks.append(out)
     }
   }
 
@@ -137,6 +185,17 @@ extension Engine {
         first = sources[s].periodStart + sources[s].rng.below(period)
       }
       queue.push(time: first, kind: .source, target: Int32(s), token: sources[s].gen)
+    }
+    for s in streamKicks { armOneShot(Int(s), at: 0) }
+    for t in tasks.indices where tasks[t].kind == .script {
+      tasks[t].timerStart = workloadSpec(forMetric: Int(tasks[t].metric)).phaseNs ?? 0
+      tasks[t].iterationStart = tasks[t].timerStart
+      if tasks[t].timerStart > 0 {
+        tasks[t].stepIndex = -1
+        armOneShot(Int(tasks[t].timerSource), at: tasks[t].timerStart)
+      } else {
+        advanceScript(t)
+      }
     }
     for t in tasks.indices where tasks[t].kind == .phases {
       let start = workloadSpec(forMetric: Int(tasks[t].metric)).phaseNs ?? 0

@@ -54,6 +54,8 @@ public final class Engine {
   @usableFromInline var guests: [GuestKernel] = []
   @usableFromInline var tasks: [GuestTask] = []
   @usableFromInline var sources: [IRQSource] = []
+  /// Backend sources that start a stream, fired once at time 0.
+  @usableFromInline var streamKicks: [Int32] = []
   /// Guest spinlocks, indexed by workload metric: the holding task, or -1.
   @usableFromInline var locks: [Int32] = []
 
@@ -241,6 +243,12 @@ public final class Engine {
       domainRun[Int(vDomain[v])] += delta
     }
     for d in domainRun.indices { metrics.domainWindows[d].add(Double(domainRun[d]) / window) }
+    for m in metrics.workloads.indices {
+      let done = metrics.workloads[m].completed
+      metrics.workloads[m].throughputWindows.add(
+        Double(done - metrics.workloads[m].completedAtWindowStart) / (window / 1e9))
+      metrics.workloads[m].completedAtWindowStart = done
+    }
   }
 
   /// End the run: flush the accounting and assemble the result.

@@ -51,7 +51,7 @@ import DequeModule
 }
 
 @usableFromInline enum TaskKind: UInt8, Sendable {
-  case burner, demand, periodic, server, phases, spinlock
+  case burner, demand, periodic, server, phases, spinlock, script
 }
 
 /// Where a spinlock task is in its loop.
@@ -90,6 +90,19 @@ import DequeModule
   @usableFromInline var insideNs: Int64 = 0
   @usableFromInline var irqsOff = false
   @usableFromInline var lockRequested: Int64 = 0
+  /// Requests of a server go back through this backend source when served (-1: none).
+  @usableFromInline var replySource: Int32 = -1
+  // Script tasks: the thread, the position (block, repetition, step, outer loop), the timer state,
+  // the start of the current iteration, and the backend source of `io` steps.
+  @usableFromInline var script: ScriptThread?
+  @usableFromInline var blockIndex = 0
+  @usableFromInline var blockRepeat = 0
+  @usableFromInline var stepIndex = -1
+  @usableFromInline var outerDone = 0
+  @usableFromInline var timerStart: Int64 = 0
+  @usableFromInline var timerLast: Int64 = -1
+  @usableFromInline var iterationStart: Int64 = 0
+  @usableFromInline var ioSource: Int32 = -1
 
   init(kind: TaskKind, vcpu: Int32, realtime: Bool, metric: Int32, rng: Xoshiro256) {
     self.kind = kind
@@ -113,8 +126,14 @@ import DequeModule
   case releaseJob
   /// Queue a request stamped with its arrival time.
   case request
-  /// Wake the task from its sleep (guest timer).
+  /// Wake the task from its sleep (guest timer, I/O reply).
   case wakeTask
+  /// Pass the interrupt on to source `next` (a backend forwarding to its guest).
+  case forward
+  /// A reply reached the backend: the request that started at the stamp is complete.
+  case complete
+  /// A stream batch was acknowledged: count it and send the next batch (source `next`).
+  case repeatStream
 }
 
 /// A source of interrupts for one vCPU: a device, or a guest timer.
@@ -126,6 +145,8 @@ import DequeModule
   /// nil: one-shot (re-armed by the guest).
   @usableFromInline var arrival: ArrivalProcess?
   @usableFromInline var amount: Int64 = 0
+  /// For `forward` and `repeatStream`: the source to fire next.
+  @usableFromInline var next: Int32 = -1
   /// Start of the current period, for jittered arrivals.
   @usableFromInline var periodStart: Int64 = 0
   @usableFromInline var gen: UInt32 = 0

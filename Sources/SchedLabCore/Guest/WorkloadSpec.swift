@@ -47,6 +47,54 @@ public enum Phase: Hashable, Sendable {
   case yield
 }
 
+/// One step of a guest script (rt-app's events, schedbench's burn/wait, kernbench-like batches).
+public enum ScriptStep: Hashable, Sendable {
+  /// Compute for a duration drawn uniformly in [lo, hi] (lo = hi: exactly).
+  case run(lo: Int64, hi: Int64)
+  /// Sleep for a duration drawn uniformly in [lo, hi].
+  case sleep(lo: Int64, hi: Int64)
+  /// Wait for the next tick of a periodic timer: `absolute` ticks at start + k·period; relative
+  /// ticks at the previous tick + period, or now if that has passed (rt-app's two timer modes).
+  case timer(periodNs: Int64, absolute: Bool)
+  /// Synchronous I/O through the workload's backend domain; resume when it replies.
+  case io
+}
+
+/// A block of script steps repeated `loops` times (rt-app's phases).
+public struct ScriptBlock: Hashable, Sendable {
+  public var steps: [ScriptStep]
+  public var loops: Int
+  public init(steps: [ScriptStep], loops: Int = 1) {
+    self.steps = steps
+    self.loops = loops
+  }
+}
+
+/// One guest thread of a script workload: its blocks, repeated `loops` times (-1: forever).
+public struct ScriptThread: Hashable, Sendable {
+  public var name: String
+  public var blocks: [ScriptBlock]
+  public var loops: Int
+  public var realtime: Bool
+  public init(name: String, blocks: [ScriptBlock], loops: Int = -1, realtime: Bool = false) {
+    self.name = name
+    self.blocks = blocks
+    self.loops = loops
+    self.realtime = realtime
+  }
+}
+
+/// Where a workload's I/O goes: a vCPU of a backend domain (dom0, a driver domain, a device-model
+/// stub domain), which handles each request in interrupt context at a cost.
+public struct BackendRef: Hashable, Sendable {
+  public var domain: Int
+  public var vcpu: Int
+  public init(domain: Int, vcpu: Int) {
+    self.domain = domain
+    self.vcpu = vcpu
+  }
+}
+
 /// How a `demand` workload spaces its bursts (the period is burst / fraction).
 public enum DemandArrival: String, Hashable, Sendable, CaseIterable {
   case periodic, jittered, poisson
@@ -81,6 +129,45 @@ public enum WorkloadKind: Hashable, Sendable {
   /// (spinning, burning CPU, while another vCPU holds it), hold it for `insideNs`, release.
   /// `irqsOff` masks interrupts inside the critical section.
   case spinlock(outsideNs: Int64, insideNs: Int64, irqsOff: Bool)
+  /// Guest threads running scripts of run/sleep/timer/io steps (rt-app imports, schedbench
+  /// workers, batch jobs, HVM guests with a device model). Thread i runs on vCPU i mod vcpus.
+  case script(threads: [ScriptThread])
+  /// Network request/response through a driver domain: a packet reaches the backend (`hopNs` of
+  /// handling), is forwarded to the guest (an interrupt), served (`service`), and the reply goes back
+  /// through the backend (`hopNs`). Response = arrival → reply handled.
+  case netRR(arrival: ArrivalProcess, hopNs: Int64, service: ServiceTime, backend: BackendRef)
+  /// Network stream: the backend hands the guest one batch at a time (`hopNs`), the guest processes
+  /// it (`processNs`) and asks for the next one: throughput in batches per second.
+  case netStream(hopNs: Int64, processNs: Int64, backend: BackendRef)
+}
+
+/// What a workload reports, beyond the CPU it uses.
+public enum WorkloadCategory: String, Sendable {
+  /// Periodic jobs with deadlines: misses, response (frame) times, latency tolerance.
+  case jobs
+  /// Requests: throughput and response times.
+  case requests
+  /// A closed-loop stream: throughput.
+  case stream
+  /// A shared spinlock: acquisitions, waits, spinning, lock-holder preemptions.
+  case lock
+  /// Script iterations and their durations.
+  case script
+  /// CPU load only.
+  case load
+}
+
+extension WorkloadKind {
+  public var category: WorkloadCategory {
+    switch self {
+    case .periodic, .cryptoAudio: return .jobs
+    case .server, .netRR: return .requests
+    case .netStream: return .stream
+    case .spinlock: return .lock
+    case .script: return .script
+    case .burner, .demand, .phases, .interrupts, .storm: return .load
+    }
+  }
 }
 
 /// A workload bound to a domain, as the scenario gives it.
@@ -99,6 +186,11 @@ public struct WorkloadSpec: Hashable, Sendable {
   public var dontDesched: Bool
   /// When such a job ends, the guest yields, to give up any boost it holds.
   public var deboostYield: Bool
+  /// The backend of `io` script steps, and its handler cost per request.
+  public var backend: BackendRef?
+  public var backendNs: Int64 = 0
+  /// The catalogue name the scenario used (`video`, `schedbench-a`, ...), if any.
+  public var catalogType: String?
 
   public init(
     name: String, kind: WorkloadKind, realtime: Bool = false, vcpu: Int? = nil, phaseNs: Int64? = nil,
@@ -115,6 +207,7 @@ public struct WorkloadSpec: Hashable, Sendable {
 
   /// The type name used in scenario files and reports.
   public var typeName: String {
+    if let catalogType { return catalogType }
     switch kind {
     case .burner: return "burner"
     case .demand: return "demand"
@@ -125,6 +218,9 @@ public struct WorkloadSpec: Hashable, Sendable {
     case .storm: return "storm"
     case .cryptoAudio: return "crypto-audio"
     case .spinlock: return "spinlock"
+    case .script: return "script"
+    case .netRR: return "net-rr"
+    case .netStream: return "net-stream"
     }
   }
 }

@@ -27,6 +27,9 @@ public struct WorkloadCounters: Sendable {
   public var spinNs: Int64 = 0
   public var holderPreemptions: Int64 = 0
   public var response: LatencyRecorder
+  /// Completions per second in each metrics window (schedbench's consistency measure).
+  public var throughputWindows = WindowStats()
+  var completedAtWindowStart: Int64 = 0
 
   init(domain: Int, specIndex: Int) {
     self.domain = domain
@@ -42,6 +45,8 @@ public struct WorkloadCounters: Sendable {
     spinNs = 0
     holderPreemptions = 0
     response.reset()
+    throughputWindows = WindowStats()
+    completedAtWindowStart = 0
   }
 }
 

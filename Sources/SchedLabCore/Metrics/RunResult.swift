@@ -71,8 +71,13 @@ public struct WorkloadResult: Sendable {
   /// Spinlocks: CPU time spent spinning, and times a vCPU lost its pCPU holding the lock.
   public var spinNs: Int64
   public var holderPreemptions: Int64
-  /// Whether this workload has periodic jobs with deadlines (`periodic`, `crypto-audio`).
-  public var hasJobs: Bool { type == "periodic" || type == "crypto-audio" }
+  public var category: WorkloadCategory
+  /// Completions per second in each metrics window.
+  public var throughputWindow: WindowSummary
+  /// Whether this workload has periodic jobs with deadlines.
+  public var hasJobs: Bool { category == .jobs }
+  /// The smallest relative deadline that 99.9% of jobs would have met (schedbench's TODO metric).
+  public var latencyTolerance999Ns: Int64 { response.p999Ns }
   /// Completed jobs or requests per second of measured time.
   public var throughputPerS: Double
   public var missRatio: Double { completed > 0 ? Double(deadlineMisses) / Double(completed) : 0 }
@@ -123,7 +128,8 @@ extension Engine {
           WorkloadResult(
             name: spec.name, type: spec.typeName, released: c.released, completed: c.completed,
             deadlineMisses: c.deadlineMisses, interrupts: c.interrupts, response: c.response.summary,
-            spinNs: c.spinNs, holderPreemptions: c.holderPreemptions, throughputPerS: Double(c.completed) / seconds))
+            spinNs: c.spinNs, holderPreemptions: c.holderPreemptions, category: spec.kind.category,
+            throughputWindow: WindowSummary(c.throughputWindows), throughputPerS: Double(c.completed) / seconds))
       }
       domains.append(
         DomainResult(
