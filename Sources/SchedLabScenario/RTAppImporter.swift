@@ -34,7 +34,9 @@ public enum RTAppImporter {
     } catch let error as ScenarioError {
       throw error
     } catch let error as YamlError {
-      throw ScenarioLoader.yamlError(error, path: file)
+      var e = ScenarioLoader.yamlError(error, path: file)
+      e.message = e.message.replacingOccurrences(of: "YAML syntax", with: "JSON syntax")
+      throw e
     } catch {
       throw ScenarioError(file: file, line: nil, key: "", message: "JSON syntax: \(error)")
     }
