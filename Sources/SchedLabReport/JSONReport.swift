@@ -170,6 +170,10 @@ public enum JSONReport {
       w.int("deadline_misses", p.deadlineMisses)
       w.double("miss_ratio", p.missRatio)
       w.int("latency_tolerance_999_ns", p.latencyTolerance999Ns)
+      if p.type == "video" {
+        w.int("dropped_frames", p.deadlineMisses)
+        w.int("frame_time_p99_ns", p.response.p99Ns)
+      }
       latency("response_ns", p.response, into: &w)
       w.close()
     }

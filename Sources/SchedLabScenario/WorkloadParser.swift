@@ -20,6 +20,15 @@ enum WorkloadParser {
   {
     let vcpus = env.vcpus
     var r = try MapReader(node, path: path, context: context)
+    // Shorthand: `{rt-app: file.json}` is `{type: rt-app, file: file.json}`.
+    if r.keys == ["rt-app"] {
+      let file = try Values.string(r.optional("rt-app")!, "\(path).rt-app", context)
+      var spec = WorkloadSpec(name: "rt-app", kind: .burner)
+      let resolved = file.hasPrefix("/") ? file : env.directory + "/" + file
+      spec.kind = .script(threads: try RTAppImporter.load(path: resolved, shownAs: file))
+      spec.catalogType = "rt-app"
+      return spec
+    }
     let typeNode = try r.required("type")
     let type = try Values.string(typeNode, "\(path).type", context)
     guard let entry = WorkloadCatalog.entries.first(where: { $0.type == type }) else {
