@@ -20,9 +20,11 @@ enum CatalogParser {
     case "schedbench-a":
       let burn = try duration("burn", Nanos.us(470))
       let wait = try duration("wait", Nanos.us(200))
-      return .script(threads: [
-        ScriptThread(name: "a", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .sleep(lo: wait, hi: wait)])])
-      ])
+      return .script(
+        perVCPU: true,
+        threads: [
+          ScriptThread(name: "a", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .sleep(lo: wait, hi: wait)])])
+        ])
     case "schedbench-b":
       let wait = try duration("wait", Nanos.us(300))
       var burns: [Int64] = [65, 130, 65, 65, 65, 65, 195].map { Nanos.us($0) }
@@ -38,6 +40,7 @@ enum CatalogParser {
         }
       }
       return .script(
+        perVCPU: true,
         threads: burns.enumerated().map { k, b in
           ScriptThread(name: "b\(k)", blocks: [ScriptBlock(steps: [.run(lo: b, hi: b), .sleep(lo: wait, hi: wait)])])
         })
@@ -68,9 +71,11 @@ enum CatalogParser {
       let burn = try duration("burn", Nanos.ms(5))
       spec.backendNs = try duration("io", Nanos.us(100))
       spec.backend = try backend(&r, path, env, context)
-      return .script(threads: [
-        ScriptThread(name: "hvm", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .io])])
-      ])
+      return .script(
+        perVCPU: true,
+        threads: [
+          ScriptThread(name: "hvm", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .io])])
+        ])
     case "lock-holder":
       let outside = try duration("outside", Nanos.us(100))
       let inside = try duration("inside", Nanos.us(20))
@@ -93,10 +98,12 @@ enum CatalogParser {
       guard burstLo <= burstHi, waitLo <= waitHi else {
         throw context.error(node, path, "burst_min/wait_min must not exceed burst_max/wait_max")
       }
-      return .script(threads: [
-        ScriptThread(
-          name: "job", blocks: [ScriptBlock(steps: [.run(lo: burstLo, hi: burstHi), .sleep(lo: waitLo, hi: waitHi)])])
-      ])
+      return .script(
+        perVCPU: true,
+        threads: [
+          ScriptThread(
+            name: "job", blocks: [ScriptBlock(steps: [.run(lo: burstLo, hi: burstHi), .sleep(lo: waitLo, hi: waitHi)])])
+        ])
     case "tick-evader":
       let period = try duration("period", Nanos.ms(10))
       let run = try duration("run", Nanos.ms(9))
@@ -106,17 +113,19 @@ enum CatalogParser {
       let run = try duration("run", Nanos.us(3))
       let sleepLo = try duration("sleep_min", Nanos.us(10))
       let sleepHi = try duration("sleep_max", Nanos.us(50))
-      return .script(threads: [
-        ScriptThread(
-          name: "waker", blocks: [ScriptBlock(steps: [.run(lo: run, hi: run), .sleep(lo: sleepLo, hi: sleepHi)])])
-      ])
+      return .script(
+        perVCPU: true,
+        threads: [
+          ScriptThread(
+            name: "waker", blocks: [ScriptBlock(steps: [.run(lo: run, hi: run), .sleep(lo: sleepLo, hi: sleepHi)])])
+        ])
     case "dont-desched-hog":
       return .burner
     case "rt-app":
       let fileNode = try r.required("file")
       let file = try Values.string(fileNode, "\(path).file", context)
       let resolved = file.hasPrefix("/") ? file : env.directory + "/" + file
-      return .script(threads: try RTAppImporter.load(path: resolved, shownAs: file))
+      return .script(perVCPU: false, threads: try RTAppImporter.load(path: resolved, shownAs: file))
     default:
       return nil
     }

@@ -25,7 +25,7 @@ enum WorkloadParser {
       let file = try Values.string(r.optional("rt-app")!, "\(path).rt-app", context)
       var spec = WorkloadSpec(name: "rt-app", kind: .burner)
       let resolved = file.hasPrefix("/") ? file : env.directory + "/" + file
-      spec.kind = .script(threads: try RTAppImporter.load(path: resolved, shownAs: file))
+      spec.kind = .script(perVCPU: false, threads: try RTAppImporter.load(path: resolved, shownAs: file))
       spec.catalogType = "rt-app"
       return spec
     }

@@ -118,9 +118,9 @@ extension Engine {
       // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
       t.remaining = 1 + t.rng.below(outside)
       _ = addTask(t, hints: spec)
-    case .script(let threads):
+    case .script(let perVCPU, let threads):
       let vcpus = config.domains[d].vcpus
-      for (k, thread) in threads.enumerated() where spec.vcpu != nil || k % vcpus == i {
+      for (k, thread) in threads.enumerated() where perVCPU || spec.vcpu != nil || k % vcpus == i {
         var t = GuestTask(
           kind: .script, vcpu: Int32(v), realtime: thread.realtime || spec.realtime, metric: Int32(metric),
           rng: stream(d, w, i, 10 + k))

@@ -130,8 +130,9 @@ public enum WorkloadKind: Hashable, Sendable {
   /// `irqsOff` masks interrupts inside the critical section.
   case spinlock(outsideNs: Int64, insideNs: Int64, irqsOff: Bool)
   /// Guest threads running scripts of run/sleep/timer/io steps (rt-app imports, schedbench
-  /// workers, batch jobs, HVM guests with a device model). Thread i runs on vCPU i mod vcpus.
-  case script(threads: [ScriptThread])
+  /// workers, batch jobs, HVM guests with a device model). With `perVCPU`, every vCPU runs all
+  /// the threads; otherwise thread i runs on vCPU i mod vcpus (rt-app).
+  case script(perVCPU: Bool, threads: [ScriptThread])
   /// Network request/response through a driver domain: a packet reaches the backend (`hopNs` of
   /// handling), is forwarded to the guest (an interrupt), served (`service`), and the reply goes back
   /// through the backend (`hopNs`). Response = arrival → reply handled.
