@@ -112,6 +112,10 @@ import Testing
   @Test func batchAndAdversaries() throws {
     let batch = try run("[{type: batch, burst_min: 10ms, burst_max: 10ms, wait_min: 1ms, wait_max: 1ms}]")
     #expect(abs(x(batch).share - 10.0 / 11) < 0.005)
+    // Every vCPU of a batch VM runs a job.
+    let wide = try run(
+      "[{type: batch, burst_min: 10ms, burst_max: 10ms, wait_min: 1ms, wait_max: 1ms}]", cores: 2, vcpus: 2)
+    #expect(abs(x(wide).share - 20.0 / 11) < 0.01)
     let evader = try run("[{type: tick-evader}]")
     #expect(abs(x(evader).share - 0.9) < 0.001)
     let storm = try run("[{type: wake-storm, run: 3us, sleep_min: 30us, sleep_max: 30us}]")
