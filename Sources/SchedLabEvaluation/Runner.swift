@@ -73,6 +73,14 @@ public enum Runner {
 
   /// Each domain's demand: declared, or measured by running it alone.
   public static func measureDemands(_ scenario: Scenario, scheduler: String) throws(ScenarioError) -> [DomainDemand] {
+    let (descriptor, _) = try scenario.makePolicy(scheduler)
+    return try measureDemands(scenario, policy: descriptor)
+  }
+
+  /// Each domain's demand under the given policy: declared, or measured by running it alone.
+  public static func measureDemands(
+    _ scenario: Scenario, policy descriptor: PolicyDescriptor
+  ) throws(ScenarioError) -> [DomainDemand] {
     var demands: [DomainDemand] = []
     for (d, domain) in scenario.simulation.domains.enumerated() {
       if let declared = scenario.declaredDemand[d] {
@@ -83,7 +91,7 @@ public enum Runner {
       }
       var alone = scenario.simulation
       alone.domains = [domain]
-      let (_, policy) = try scenario.makePolicy(scheduler)
+      let policy = try scenario.makePolicy(descriptor)
       let result = Engine(config: alone, policy: policy).run()
       let per = result.domains[0].vcpus.map { min(1, $0.share) }
       demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))

@@ -18,6 +18,8 @@ public struct Scenario: Sendable {
   public var declaredDemand: [Double?]
   /// Control calls (hypercalls) to issue during the run.
   public var controls: [ControlCall] = []
+  /// Checks of the run (`schedlab check`).
+  public var expectations: [Expectation] = []
 
   public init(
     name: String, description: String = "", path: String = "", simulation: SimulationConfig, scheduler: String,
@@ -40,9 +42,14 @@ public struct Scenario: Sendable {
         file: path, line: nil, key: "scheduler",
         message: "unknown scheduler '\(wanted)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
     }
+    return (descriptor, try makePolicy(descriptor))
+  }
+
+  /// Build a policy from a descriptor (a registered one or a test's own) with the file's tunables for it.
+  public func makePolicy(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> any SchedulerPolicy {
     let overrides = parameters[descriptor.name] ?? descriptor.aliases.lazy.compactMap { parameters[$0] }.first ?? [:]
     do {
-      return (descriptor, try descriptor.instantiate(overrides))
+      return try descriptor.instantiate(overrides)
     } catch {
       throw ScenarioError(
         file: path, line: nil, key: "parameters.\(descriptor.name).\(error.parameter)", message: error.reason)

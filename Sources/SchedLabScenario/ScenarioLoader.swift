@@ -7,7 +7,7 @@ import Yams
 public enum ScenarioLoader {
   static let topKeys = [
     "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
-    "context_switch", "guest_tick", "tie_shuffle", "domains", "control",
+    "context_switch", "guest_tick", "tie_shuffle", "domains", "control", "expect",
   ]
   static let hostKeys = ["sockets", "cores", "threads"]
   static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "workloads"]
@@ -108,6 +108,10 @@ public enum ScenarioLoader {
       domains.append(domain)
       declared.append(demand)
     }
+    var expectations: [Expectation] = []
+    if let node = top.optional("expect") {
+      expectations = try ExpectationParser.parse(node, domains: domains, context: context)
+    }
     var controls: [ControlCall] = []
     if let node = top.optional("control") {
       controls = try ControlParser.parse(node, domains: domains, duration: duration, context: context)
@@ -121,6 +125,7 @@ public enum ScenarioLoader {
       name: name, description: description, path: path, simulation: simulation, scheduler: scheduler,
       parameters: parameters, declaredDemand: declared)
     scenario.controls = controls
+    scenario.expectations = expectations
     return scenario
   }
 

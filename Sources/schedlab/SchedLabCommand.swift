@@ -18,7 +18,7 @@ struct SchedLabCommand: ParsableCommand {
     commandName: "schedlab",
     abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
     version: schedlabVersion,
-    subcommands: [Run.self, Compare.self, Ideal.self, List.self, Bench.self])
+    subcommands: [Run.self, Compare.self, Check.self, Ideal.self, List.self, Bench.self])
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

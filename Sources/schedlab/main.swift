@@ -12,6 +12,9 @@ do {
 } catch let error as CLIError {
   FileHandle.standardError.write(Data("schedlab: \(error.message)\n".utf8))
   exit(2)
+} catch let code as ExitCode {
+  // A deliberate status (e.g. `check` found failures): the report has already been printed.
+  exit(code.rawValue)
 } catch {
   let code = SchedLabCommand.exitCode(for: error)
   if code == .success {

@@ -1,0 +1,230 @@
+import Foundation
+public import SchedLabCore
+public import SchedLabPolicies
+public import SchedLabScenario
+
+/// The verdict on one expectation over every seed.
+public enum Verdict: String, Sendable {
+  case pass = "PASS"
+  case fail = "FAIL"
+  /// Failed, as the scenario says it would under this scheduler.
+  case xfail = "XFAIL"
+  /// Passed although the scenario says it would fail under this scheduler: the mark is stale.
+  case xpass = "XPASS"
+
+  /// Whether this verdict makes `schedlab check` exit 1.
+  public var isFailure: Bool { self == .fail || self == .xpass }
+}
+
+/// One expectation of one scenario, judged over every seed.
+public struct CheckResult: Sendable {
+  public var scenario: String
+  public var file: String
+  public var scheduler: String
+  public var expectation: Expectation
+  /// Every seed's measurement, in seed order.
+  public var seeds: [SeedMeasurement]
+  /// The seed whose measurement is reported: the one furthest past (or nearest to) its bound.
+  public var worst: SeedMeasurement
+  public var verdict: Verdict
+
+  public var held: Bool { seeds.allSatisfy(\.held) }
+
+  /// The worst value as text, in the metric's unit.
+  public var measuredText: String {
+    guard let v = worst.value else { return worst.note ?? "-" }
+    var text = Self.format(v, expectation.metric)
+    if let r = worst.ratio, let b = worst.baselineValue {
+      text += String(format: " (%.3fx %@ %@)", r, expectation.baseline!, Self.format(b, expectation.metric))
+    }
+    return text
+  }
+
+  /// Where the worst value came from: domain and seed.
+  public var whereText: String {
+    var parts: [String] = []
+    if let d = worst.domain { parts.append(d) }
+    parts.append("seed \(worst.seed)")
+    return parts.joined(separator: ", ")
+  }
+
+  /// One line a developer can act on: file and line, scenario, expectation, measured value, bound.
+  public var message: String {
+    "\(expectation.file):\(expectation.line): \(scenario): \(expectation.name) under \(scheduler): measured "
+      + "\(measuredText) [\(whereText)], bound \(expectation.boundText) -> \(verdict.rawValue)"
+  }
+
+  static func format(_ v: Double, _ metric: Expectation.Metric) -> String {
+    switch metric {
+    case .wakeLatency, .response: return Nanos.format(Int64(v.rounded()))
+    case .counter, .holderPreemptions, .deterministic: return String(Int64(v.rounded()))
+    case .throughput, .contextSwitches: return String(format: "%.1f/s", v)
+    case .timeConserved: return String(format: "%.2e", v)
+    case .missRatio: return String(format: "%.4f", v)
+    default: return String(format: "%.3f", v)
+    }
+  }
+}
+
+/// Runs scenarios' expectations: every scenario under one scheduler (its own by default), for each
+/// seed, with the baseline runs relative bounds need, in parallel over `jobs` workers.
+public enum Checker {
+  public struct Options: Sendable {
+    /// The scheduler to check; nil: each scenario's own.
+    public var policy: PolicyDescriptor?
+    /// The name the user gave (an alias counts for `xfail` marks too).
+    public var policyName: String?
+    /// Seeds to run; nil: each scenario's own seed.
+    public var seeds: ClosedRange<UInt64>?
+    public var jobs: Int
+
+    public init(
+      policy: PolicyDescriptor? = nil, policyName: String? = nil, seeds: ClosedRange<UInt64>? = nil, jobs: Int = 1
+    ) {
+      self.policy = policy
+      self.policyName = policyName
+      self.seeds = seeds
+      self.jobs = jobs
+    }
+  }
+
+  /// Check every expectation of every scenario. Results are in scenario order, then expectation order,
+  /// whatever the number of jobs.
+  public static func check(_ scenarios: [Scenario], options: Options) throws(ScenarioError) -> [CheckResult] {
+    // Resolve policies up front so a bad name is one error, not one per worker.
+    var policies: [PolicyDescriptor] = []
+    for s in scenarios {
+      if let p = options.policy {
+        policies.append(p)
+      } else {
+        policies.append(try s.makePolicy(nil).0)
+      }
+      for e in s.expectations {
+        if let b = e.baseline, PolicyRegistry.lookup(b) == nil {
+          throw ScenarioError(
+            file: e.file, line: e.line, key: "expect.baseline",
+            message: "unknown scheduler '\(b)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+        }
+      }
+    }
+    var units: [(scenario: Int, seed: UInt64)] = []
+    for (i, s) in scenarios.enumerated() where !s.expectations.isEmpty {
+      if let seeds = options.seeds {
+        for seed in seeds { units.append((i, seed)) }
+      } else {
+        units.append((i, s.simulation.seed))
+      }
+    }
+    let resolved = policies
+    let outputs = try parallelMap(units, jobs: options.jobs) { unit throws(ScenarioError) -> [SeedMeasurement] in
+      var scenario = scenarios[unit.scenario]
+      scenario.simulation.seed = unit.seed
+      let runs = try runSeed(scenario, policy: resolved[unit.scenario])
+      return scenario.expectations.map { CheckMeasure.measure($0, runs) }
+    }
+    var results: [CheckResult] = []
+    for (i, s) in scenarios.enumerated() {
+      let perSeed = units.indices.filter { units[$0].scenario == i }.map { outputs[$0] }
+      guard !perSeed.isEmpty else { continue }
+      let policy = policies[i]
+      var names: Set<String> = [policy.name]
+      names.formUnion(policy.aliases)
+      if let given = options.policyName { names.insert(given) }
+      for (k, e) in s.expectations.enumerated() {
+        let seeds = perSeed.map { $0[k] }
+        let worst = seeds.max { $0.score < $1.score }!
+        let held = seeds.allSatisfy(\.held)
+        let expectedToFail = !names.isDisjoint(with: e.xfail)
+        let verdict: Verdict =
+          switch (held, expectedToFail) {
+          case (true, false): .pass
+          case (false, false): .fail
+          case (false, true): .xfail
+          case (true, true): .xpass
+          }
+        results.append(
+          CheckResult(
+            scenario: s.name, file: s.path, scheduler: policy.name, expectation: e, seeds: seeds, worst: worst,
+            verdict: verdict))
+      }
+    }
+    return results
+  }
+
+  /// The runs one seed needs: the scheduler's, the ideal if asked for, each baseline, and a second
+  /// identical run if determinism is checked.
+  static func runSeed(_ scenario: Scenario, policy: PolicyDescriptor) throws(ScenarioError) -> SeedRuns {
+    func runOnce(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> RunResult {
+      let engine = Engine(config: scenario.simulation, policy: try scenario.makePolicy(descriptor))
+      for call in scenario.controls { engine.schedule(call) }
+      return engine.run()
+    }
+    let run = try runOnce(policy)
+    var runs = SeedRuns(seed: scenario.simulation.seed, run: run, ideal: nil, demands: nil, baselines: [:])
+    let metrics = Set(scenario.expectations.map(\.metric))
+    if !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal]) {
+      let demands = try Runner.measureDemands(scenario, policy: policy)
+      runs.demands = demands
+      runs.ideal = Runner.idealShares(scenario, demands: demands, weights: policy.weights)
+    }
+    for name in Set(scenario.expectations.compactMap(\.baseline)).sorted() {
+      runs.baselines[name] = try runOnce(PolicyRegistry.lookup(name)!)
+    }
+    if metrics.contains(.deterministic) {
+      // Everything the run reports, field by field (shares, runstates, latency summaries, counters,
+      // event count, log): any divergence between two runs of the same seed shows up here.
+      runs.deterministic = String(describing: try runOnce(policy)) == String(describing: run)
+    }
+    return runs
+  }
+
+  /// `transform` over `items` on up to `jobs` threads; results in input order. The first error wins.
+  static func parallelMap<T: Sendable, R: Sendable>(
+    _ items: [T], jobs: Int, _ transform: @Sendable (T) throws(ScenarioError) -> R
+  ) throws(ScenarioError) -> [R] {
+    let box = ResultBox<R>(count: items.count)
+    let workers = max(1, min(jobs, items.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while let i = box.next() {
+        box.store(i, Result { () throws(ScenarioError) -> R in try transform(items[i]) })
+      }
+    }
+    return try box.collect()
+  }
+}
+
+/// Work distribution and results for ``Checker/parallelMap(_:jobs:_:)``, behind a lock.
+private final class ResultBox<R: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var nextIndex = 0
+  private var results: [Result<R, ScenarioError>?]
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func next() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard nextIndex < results.count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  func store(_ i: Int, _ r: Result<R, ScenarioError>) {
+    lock.lock()
+    results[i] = r
+    lock.unlock()
+  }
+
+  func collect() throws(ScenarioError) -> [R] {
+    lock.lock()
+    defer { lock.unlock() }
+    var out: [R] = []
+    for r in results {
+      switch r! {
+      case .success(let v): out.append(v)
+      case .failure(let e): throw e
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SchedLabEvaluation
+import SchedLabPolicies
+import SchedLabReport
+import SchedLabScenario
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check scenarios' expectations (`expect:`): exit 0 when all pass, 1 when any fails or XPASSes.",
+    discussion: """
+      Every scenario runs under --scheduler (default: its own) for every seed, with baseline runs for
+      relative bounds; the table shows each expectation's worst seed. An expectation marked
+      `xfail: [name]` is expected to fail under that scheduler (XFAIL); if it passes it is XPASS, which
+      fails the check so stale marks get noticed.
+      """)
+
+  @Argument(help: "Scenario file(s) or directories.")
+  var paths: [String]
+
+  @Option(
+    name: .long, help: "Scheduler to check instead of each file's (\(PolicyRegistry.names.joined(separator: ", "))).")
+  var scheduler: String?
+
+  @Option(name: .long, help: "Seeds to run, e.g. 1..5 or 7 (default: each file's seed).")
+  var seeds: String?
+
+  @Option(name: .long, help: "Scenario runs in parallel (default: the number of cores).")
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(name: .long, help: "Also write JUnit XML (one testcase per expectation) to this file.")
+  var junit: String?
+
+  func run() throws {
+    guard jobs >= 1 else { throw CLIError(message: "--jobs: must be at least 1") }
+    let range = try seeds.map(Self.parseSeeds)
+    var policy: PolicyDescriptor?
+    if let scheduler {
+      guard let p = PolicyRegistry.lookup(scheduler) else {
+        throw CLIError(
+          message:
+            "--scheduler: unknown scheduler '\(scheduler)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+      }
+      policy = p
+    }
+    var scenarios: [Scenario] = []
+    for file in try scenarioFiles(paths) { scenarios.append(try ScenarioLoader.load(path: file)) }
+    guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {
+      throw CLIError(message: "\(paths.joined(separator: " ")): no scenario has an `expect:` list")
+    }
+    let results = try Checker.check(
+      scenarios, options: .init(policy: policy, policyName: scheduler, seeds: range, jobs: jobs))
+    let seedText = range.map { $0.count == 1 ? "seed \($0.lowerBound)" : "seeds \($0.lowerBound)..\($0.upperBound)" }
+    if let junit { try emit(CheckReport.junit(results), to: junit) }
+    print(CheckReport.table(results, seeds: seedText ?? "each file's seed"), terminator: "")
+    if results.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
+  }
+
+  static func parseSeeds(_ text: String) throws -> ClosedRange<UInt64> {
+    let parts = text.split(separator: "..", omittingEmptySubsequences: false).map(String.init)
+    if parts.count == 1, let one = UInt64(parts[0]) { return one...one }
+    guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
+      throw CLIError(message: "--seeds: '\(text)' is not a seed or a range A..B with A <= B")
+    }
+    return a...b
+  }
+}
