@@ -191,8 +191,10 @@ enum ExpectationParser {
         }
       }
       _ = r.optional("why")
+      var domainLabel = ""
+      if case .named(let d) = selector { domainLabel = "\(d) " }
       let defaultName =
-        metricText + (workload.map { "/\($0)" } ?? "") + (counter.map { "/\($0)" } ?? "")
+        domainLabel + metricText + (workload.map { "/\($0)" } ?? "") + (counter.map { "/\($0)" } ?? "")
         + ([.wakeLatency, .response].contains(metric) ? " \(percentile)" : "")
       let name = try r.string("name", default: defaultName)
       try r.finish(allowed: keys)
