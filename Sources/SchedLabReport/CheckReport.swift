@@ -54,7 +54,9 @@ public enum CheckReport {
         case .pass:
           out += "      <system-out>\(detail)</system-out>\n"
         case .xfail:
-          out += "      <skipped message=\"expected to fail under \(xml(r.scheduler))\">\(detail)</skipped>\n"
+          let why = r.expectation.why.map { ": " + $0 } ?? ""
+          out +=
+            "      <skipped message=\"expected to fail under \(xml(r.scheduler))\(xml(why))\">\(detail)</skipped>\n"
         case .fail:
           out += "      <failure message=\"\(detail)\" type=\"FAIL\">\(detail)</failure>\n"
         case .xpass:

@@ -55,6 +55,8 @@ public struct Expectation: Hashable, Sendable {
   public var maxVsBaseline: Double?
   /// Schedulers this expectation is expected to fail under (XFAIL; a pass is then XPASS).
   public var xfail: [String]
+  /// The file's explanation (`why:`), shown with XFAIL verdicts in JUnit output.
+  public var why: String?
   /// Where it is written, for messages.
   public var file: String
   public var line: Int
@@ -190,7 +192,7 @@ enum ExpectationParser {
           xfail = [try Values.string(x, "\(path).xfail", context)]
         }
       }
-      _ = r.optional("why")
+      let why = r.keys.contains("why") ? try r.string("why") : nil
       var domainLabel = ""
       if case .named(let d) = selector { domainLabel = "\(d) " }
       let defaultName =
@@ -203,6 +205,7 @@ enum ExpectationParser {
           name: name, metric: metric, domains: selector, workload: workload, percentile: percentile, counter: counter,
           min: min, max: max, maxAbs: maxAbs, baseline: baseline, minVsBaseline: minVs, maxVsBaseline: maxVs,
           xfail: xfail, file: context.file, line: item.mark?.line ?? 0))
+      out[out.count - 1].why = why
     }
     return out
   }

@@ -170,7 +170,7 @@ extension CLITests {
       "junit-a.yaml",
       """
         - {name: "heavy <share> & \\"more\\"", domain: heavy, metric: share, min: 0.6}
-        - {domain: heavy, metric: share, min: 0.9, xfail: [credit2]}
+        - {domain: heavy, metric: share, min: 0.9, xfail: [credit2], why: "weights cap it at 2/3"}
       """)
     let b = try writeScenario("junit-b.yaml", "  - {domain: light, metric: share, min: 0.9}")
     let xml = temporaryPath("junit.xml")
@@ -182,6 +182,9 @@ extension CLITests {
     #expect(cases.count == 3)
     #expect(try doc.nodes(forXPath: "//testsuite").count == 2)
     #expect(try doc.nodes(forXPath: "//testcase/skipped").count == 1)
+    let skipped = try #require(try doc.nodes(forXPath: "//testcase/skipped").first as? XMLElement)
+    #expect(
+      skipped.attribute(forName: "message")?.stringValue == "expected to fail under credit2: weights cap it at 2/3")
     #expect(try doc.nodes(forXPath: "//testcase/failure").count == 1)
     let root = try #require(doc.rootElement())
     #expect(root.attribute(forName: "tests")?.stringValue == "3")
