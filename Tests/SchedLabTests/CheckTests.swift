@@ -30,20 +30,24 @@ final class WeightBlindCredit2: Credit2Scheduler {
 @Suite struct CheckTests {
   static let suite = packageRoot + "/scenarios/suite/"
 
-  static func scenario(_ expect: String, scheduler: String = "credit2") throws -> Scenario {
-    try ScenarioLoader.parse(
-      """
-      name: two-weights
-      host: {sockets: 1, cores: 1, threads: 1}
-      scheduler: \(scheduler)
-      duration: 2s
-      warmup: 200ms
-      domains:
-        - {name: light, weight: 256, workloads: [{type: burner}]}
-        - {name: heavy, weight: 512, workloads: [{type: burner}]}
-      expect:
-      \(expect)
-      """, path: "two-weights.yaml")
+  /// Two burners weighted 256:512 on one pCPU, with the given `expect:` entries.
+  static func yaml(_ expect: String, name: String = "two-weights", duration: String = "2s") -> String {
+    """
+    name: \(name)
+    host: {sockets: 1, cores: 1, threads: 1}
+    scheduler: credit2
+    duration: \(duration)
+    warmup: 100ms
+    domains:
+      - {name: light, weight: 256, workloads: [{type: burner}]}
+      - {name: heavy, weight: 512, workloads: [{type: burner}]}
+    expect:
+    \(expect)
+    """
+  }
+
+  static func scenario(_ expect: String) throws -> Scenario {
+    try ScenarioLoader.parse(yaml(expect), path: "two-weights.yaml")
   }
 
   /// The suite's weight scenarios pass under credit2 and fail under a credit2 that ignores weights,
@@ -136,18 +140,7 @@ final class WeightBlindCredit2: Credit2Scheduler {
 extension CLITests {
   func writeScenario(_ name: String, _ expect: String) throws -> String {
     let path = temporaryPath(name)
-    try """
-    name: \(name)
-    host: {sockets: 1, cores: 1, threads: 1}
-    scheduler: credit2
-    duration: 1s
-    warmup: 100ms
-    domains:
-      - {name: light, weight: 256, workloads: [{type: burner}]}
-      - {name: heavy, weight: 512, workloads: [{type: burner}]}
-    expect:
-    \(expect)
-    """.write(toFile: path, atomically: true, encoding: .utf8)
+    try CheckTests.yaml(expect, name: name, duration: "1s").write(toFile: path, atomically: true, encoding: .utf8)
     return path
   }
 
