@@ -171,9 +171,11 @@ public enum Checker {
       runs.baselines[name] = try runOnce(PolicyRegistry.lookup(name)!)
     }
     if metrics.contains(.deterministic) {
-      // Everything the run reports, field by field (shares, runstates, latency summaries, counters,
-      // event count, log): any divergence between two runs of the same seed shows up here.
-      runs.deterministic = String(describing: try runOnce(policy)) == String(describing: run)
+      // The event-trace hash, and everything the run reports field by field (shares, runstates,
+      // latency summaries, counters, log): any divergence between two runs of a seed shows up here.
+      let again = try runOnce(policy)
+      runs.deterministic =
+        again.host.traceHash == run.host.traceHash && String(describing: again) == String(describing: run)
     }
     return runs
   }

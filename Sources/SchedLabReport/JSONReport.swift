@@ -79,6 +79,7 @@ public enum JSONReport {
     for idle in r.host.pcpuIdleNs { w.double(nil, Double(idle) / Double(r.measuredNs)) }
     w.close(array: true)
     w.int("events", r.host.events)
+    w.string("trace_hash", String(r.host.traceHash, radix: 16))
     w.close()
     w.open("domains", array: true)
     for (d, dom) in r.domains.enumerated() {

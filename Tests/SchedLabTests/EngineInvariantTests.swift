@@ -55,13 +55,27 @@ import Testing
     func fingerprint(_ config: SimulationConfig) -> [Int64] {
       let r = Build.run(config, Build.credit2())
       return r.domains.flatMap { d in d.vcpus.flatMap(\.runstateNs) + [d.wakeLatency.p99Ns, d.wakeLatency.maxNs] }
-        + [r.host.events]
+        + [r.host.events, Int64(bitPattern: r.host.traceHash)]
     }
     var config = RandomScenario.make(seed: seed)
     let a = fingerprint(config)
     #expect(a == fingerprint(config))
     config.seed += 1000
-    #expect(a != fingerprint(config))
+    let b = fingerprint(config)
+    #expect(a != b)
+    // The trace hash alone tells the runs apart too.
+    #expect(a.last != b.last)
+  }
+
+  /// Shuffling same-instant events changes the order the engine processes them in, so the trace hash
+  /// changes even where the reported figures might not.
+  @Test func traceHashSeesEventOrder() {
+    var config = RandomScenario.make(seed: 5)
+    let plain = Build.run(config, Build.credit2()).host.traceHash
+    config.tieShuffle = true
+    let shuffled = Build.run(config, Build.credit2()).host.traceHash
+    #expect(plain != shuffled)
+    #expect(shuffled == Build.run(config, Build.credit2()).host.traceHash)
   }
 
   @Test func tieShuffleKeepsInvariants() {

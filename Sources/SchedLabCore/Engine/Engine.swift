@@ -70,6 +70,9 @@ public final class Engine {
   /// Warnings logged by the policy or the engine (bounded).
   public private(set) var log: [String] = []
   private var started = false
+  /// FNV-1a over every processed event's time, kind and target, warm-up included: two runs that
+  /// processed the same events in the same order have the same hash.
+  var traceHash: UInt64 = 0xcbf2_9ce4_8422_2325
 
   /// Build the host, its domains and guests, and hand them to `policy`.
   public init(config: SimulationConfig, policy: any SchedulerPolicy) {
@@ -165,6 +168,9 @@ public final class Engine {
       let event = queue.pop()!
       now = event.time
       metrics.events += 1
+      traceHash = (traceHash ^ UInt64(bitPattern: event.time)) &* 0x100_0000_01b3
+      traceHash =
+        (traceHash ^ (UInt64(event.kind.rawValue) << 32 | UInt64(UInt32(bitPattern: event.target)))) &* 0x100_0000_01b3
       dispatch(event)
     }
     now = max(now, limit)

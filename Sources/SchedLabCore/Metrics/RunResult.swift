@@ -92,6 +92,9 @@ public struct HostResult: Sendable {
   public var pcpuIdleNs: [Int64]
   /// Events the engine processed during the measured interval.
   public var events: Int64
+  /// A hash of every event processed (time, kind, target), warm-up included: the run's event trace
+  /// in 64 bits, for determinism checks.
+  public var traceHash: UInt64
 }
 
 extension Engine {
@@ -143,7 +146,7 @@ extension Engine {
       pcpus: topology.pcpuCount, contextSwitchesPerS: Double(metrics.contextSwitches) / seconds,
       migrationsPerS: Double(metrics.migrations) / seconds,
       idleFraction: Double(idle) / (Double(measured) * Double(topology.pcpuCount)), pcpuIdleNs: metrics.idleNs,
-      events: metrics.events)
+      events: metrics.events, traceHash: traceHash)
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
       measuredNs: measured, topology: topology, domains: domains, host: host, counters: policy.counters(),
