@@ -63,6 +63,8 @@ struct BoostVCPUStats {
   var deboostHandler: Int64 = 0
   var deboostUnmask: Int64 = 0
   var deboostYield: Int64 = 0
+  /// Boosts that lasted longer than the vCPU's boost interval (should stay 0).
+  var overInterval: Int64 = 0
 
   var counters: [PolicyCounter] {
     [
@@ -72,6 +74,7 @@ struct BoostVCPUStats {
       PolicyCounter("boost_exhaustions_dont_desched", exhaustionsWithDontDesched),
       PolicyCounter("deboost_interval", deboostInterval), PolicyCounter("deboost_handler_return", deboostHandler),
       PolicyCounter("deboost_unmask", deboostUnmask), PolicyCounter("deboost_yield", deboostYield),
+      PolicyCounter("boosts_over_interval", overInterval),
     ]
   }
 
@@ -87,5 +90,6 @@ struct BoostVCPUStats {
     deboostHandler += o.deboostHandler
     deboostUnmask += o.deboostUnmask
     deboostYield += o.deboostYield
+    overInterval += o.overInterval
   }
 }

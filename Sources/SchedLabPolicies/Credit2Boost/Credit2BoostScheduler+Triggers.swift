@@ -43,6 +43,8 @@ extension Credit2BoostScheduler {
     if running && reason != .exhausted { burnCredits(v, now: now) }
     boosted[v] = false
     vcpuStats[v].boostedNs += now - max(boostStart[v], boostMeasuredFrom)
+    // The grace a boost gives is bounded by its interval (property 11's G): count any that ran longer.
+    if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom { vcpuStats[v].overInterval += 1 }
     context.cancelTimer(boostTimerBase + v)
     switch reason {
     case .interval: vcpuStats[v].deboostInterval += 1
