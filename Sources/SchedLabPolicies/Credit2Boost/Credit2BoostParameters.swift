@@ -65,6 +65,8 @@ struct BoostVCPUStats {
   var deboostYield: Int64 = 0
   /// Boosts that lasted longer than the vCPU's boost interval (should stay 0).
   var overInterval: Int64 = 0
+  /// Credit epochs whose boosted run time exceeded the epoch's boost bucket (should stay 0).
+  var budgetOverruns: Int64 = 0
 
   var counters: [PolicyCounter] {
     [
@@ -74,7 +76,7 @@ struct BoostVCPUStats {
       PolicyCounter("boost_exhaustions_dont_desched", exhaustionsWithDontDesched),
       PolicyCounter("deboost_interval", deboostInterval), PolicyCounter("deboost_handler_return", deboostHandler),
       PolicyCounter("deboost_unmask", deboostUnmask), PolicyCounter("deboost_yield", deboostYield),
-      PolicyCounter("boosts_over_interval", overInterval),
+      PolicyCounter("boosts_over_interval", overInterval), PolicyCounter("boost_budget_overruns", budgetOverruns),
     ]
   }
 
@@ -91,5 +93,6 @@ struct BoostVCPUStats {
     deboostUnmask += o.deboostUnmask
     deboostYield += o.deboostYield
     overInterval += o.overInterval
+    budgetOverruns += o.budgetOverruns
   }
 }

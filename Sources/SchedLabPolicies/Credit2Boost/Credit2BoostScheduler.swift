@@ -58,6 +58,10 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   var ratioPermille: [Int64] = []
   var intervalNs: [Int64] = []
   var boostStart: [Int64] = []
+  /// Boosted run time charged in the current credit epoch, and the epoch's boost bucket (credit,
+  /// which at most equals ns: boosted time burns at least one credit per ns).
+  var epochBoostRunNs: [Int64] = []
+  var epochBoostBudget: [Int64] = []
   var boostTimerBase = 0
   // Per-domain
   var maxBoostCredit: [Int64] = []
@@ -116,6 +120,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     ratioPermille = Array(repeating: defaultRatioPermille, count: n)
     intervalNs = Array(repeating: defaultIntervalNs, count: n)
     boostStart = Array(repeating: 0, count: n)
+    epochBoostRunNs = Array(repeating: 0, count: n)
+    epochBoostBudget = Array(repeating: 0, count: n)
     maxBoostCredit = Array(repeating: defaultMaxBoostNs, count: context.domainCount)
     vcpuStats = Array(repeating: BoostVCPUStats(), count: n)
     refusedByCaller = Array(repeating: 0, count: context.domainCount)
@@ -138,6 +144,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     }
     let d = context.domain(of: VCPUID(v)).index
     let share = min(increment * ratioPermille[v] / 1000, maxBoostCredit[d])
+    closeBoostEpoch(v)
+    epochBoostBudget[v] = share
     boostCredit[v] = share
     if earmark {
       super.assignCredit(v, increment: increment, now: now)
@@ -148,6 +156,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
 
   /// In the earmark variant boosted time is charged to normal credit as well.
   override func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+    epochBoostRunNs[v] += time
     if earmark {
       let saved = residual[v]
       timeToCredit(v, time: time)
@@ -155,6 +164,17 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     }
     super.burnBoostCredit(v, time: time, now: now)
   }
+
+  /// Property 7 of the reference: boosted run time per credit epoch stays within the bucket.
+  /// Counts the epochs that overran it (a boost runs until its next accounting, so an overrun of
+  /// more than a few microseconds means a slice or exhaustion bug).
+  func closeBoostEpoch(_ v: Int) {
+    if epochBoostRunNs[v] > epochBoostBudget[v] + Self.boostOverrunSlackNs { vcpuStats[v].budgetOverruns += 1 }
+    epochBoostRunNs[v] = 0
+  }
+
+  /// Accounting granularity allowed past the bucket before an epoch counts as overrun.
+  static let boostOverrunSlackNs = Nanos.us(10)
 
   /// Interpretation 2: an epoch ends when the best unit has spent its whole assignment, boost
   /// bucket included, so that a unit that never boosts is not short of the credit set aside.
