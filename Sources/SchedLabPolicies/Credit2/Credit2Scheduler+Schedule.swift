@@ -67,8 +67,10 @@ extension Credit2Scheduler {
       // credit2-boost, a boosted unit waits and the current one is not boosted).
       let boostWaits =
         boostOverridesRatelimit && !boosted[scurr] && (runqueues[rq].runq.first.map { boosted[Int($0)] } ?? false)
+      let waived = ratelimitWaived[scurr]
+      ratelimitWaived[scurr] = false
       if !yielding && ratelimitNs > 0 && context.isRunnable(current)
-        && now - context.runstateEntryTime(current) < ratelimitNs && !boostWaits
+        && now - context.runstateEntryTime(current) < ratelimitNs && !boostWaits && !waived
       {
         stats.ratelimitContinues += 1
         return scurr

@@ -87,6 +87,9 @@ public class Credit2Scheduler: SchedulerPolicy {
   var unitCapped: [Bool] = []
   /// Boost state: used by the `credit2-boost` subclass only; in credit2 no unit is ever boosted.
   var boosted: [Bool] = []
+  /// The unit's current run no longer has ratelimit protection (credit2-boost: it was de-boosted
+  /// while running, with `deboost_waives_ratelimit`). Cleared at the next scheduling decision.
+  var ratelimitWaived: [Bool] = []
   var boostCredit: [Int64] = []
   /// A boosted waker may preempt a non-boosted unit inside its ratelimit (credit2-boost only).
   var boostOverridesRatelimit = false
@@ -149,6 +152,7 @@ public class Credit2Scheduler: SchedulerPolicy {
     unitWeight = (0..<n).map { Int64(context.weight(of: context.domain(of: VCPUID($0)))) }
     unitCapped = Array(repeating: false, count: n)
     boosted = Array(repeating: false, count: n)
+    ratelimitWaived = Array(repeating: false, count: n)
     boostCredit = Array(repeating: 0, count: n)
     inflight = Array(repeating: 0, count: context.pcpuCount)
     buildRunqueues()

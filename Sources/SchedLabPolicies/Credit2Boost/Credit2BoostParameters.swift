@@ -24,6 +24,9 @@ extension Credit2BoostScheduler {
     ParameterSpec(
       "boost_overrides_ratelimit", .boolean, default: .boolean(true),
       "a boosted waker may preempt a non-boosted vCPU inside its ratelimit"),
+    ParameterSpec(
+      "deboost_waives_ratelimit", .boolean, default: .boolean(false),
+      "a vCPU de-boosted while running loses the ratelimit protection of the run its boost began"),
     ParameterSpec("storm_window_us", .integer(100...1_000_000), default: .integer(10_000), "storm rule window"),
     ParameterSpec(
       "storm_irqs", .integer(1...1_000_000), default: .integer(50),

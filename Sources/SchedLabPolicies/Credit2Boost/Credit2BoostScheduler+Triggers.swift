@@ -57,7 +57,9 @@ extension Credit2BoostScheduler {
       runqRemove(v)
       runqInsert(v)
     } else if running {
-      // Let the pCPU reconsider: someone waiting may now outrank it.
+      // Let the pCPU reconsider: someone waiting may now outrank it (with `deboost_waives_ratelimit`,
+      // even inside the ratelimit the boost's dispatch started).
+      ratelimitWaived[v] = deboostWaivesRatelimit
       tickle(context.processor(unit).index)
     }
   }

@@ -36,6 +36,11 @@ public import SchedLabCore
 ///    releases it, so the handler's return does not de-boost) and clears it when the job is done.
 /// 7. Control calls: dom0 may set and read any domain's boost parameters and counters; a guest may
 ///    read only its own; anything else is refused with EPERM, changes nothing, and is counted.
+/// 8. (Option `deboost_waives_ratelimit`, off by default, not in the proposal.) A vCPU dispatched by
+///    its boost keeps credit2's ratelimit protection after the boost ends, so an interrupt-driven VM
+///    buys up to a ratelimit (1 ms) of CPU with every short boost, whatever its credit: a saturated
+///    server VM then takes twice its fair share (scenarios/suite/p08-server-saturated.yaml). With the
+///    option, de-boosting a running vCPU waives that protection and credit decides at once.
 public final class Credit2BoostScheduler: Credit2Scheduler {
   public override var name: String { earmark ? "credit2-boost-earmark" : "credit2-boost" }
 
@@ -58,6 +63,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   var ratioPermille: [Int64] = []
   var intervalNs: [Int64] = []
   var boostStart: [Int64] = []
+  /// Interpretation 8 (option, off by default): see ``deboost(_:reason:now:)``.
+  var deboostWaivesRatelimit = false
   /// Boosted run time charged in the current credit epoch, and the epoch's boost bucket (credit,
   /// which at most equals ns: boosted time burns at least one credit per ns).
   var epochBoostRunNs: [Int64] = []
@@ -97,6 +104,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     earmark = parameters.choice("boost_charge") == "earmark"
     super.init(parameters: parameters)
     boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
+    deboostWaivesRatelimit = boostEnabled && parameters.boolean("deboost_waives_ratelimit")
   }
 
   /// The `earmark` variant under its own name, for side-by-side comparisons.
