@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabPolicies
 import Yams
 
 /// A declarative check of a run, written in a scenario's `expect:` list.
@@ -176,7 +177,15 @@ enum ExpectationParser {
       let minVs = try number("min_vs_baseline")
       let maxVs = try number("max_vs_baseline")
       var baseline: String?
-      if r.keys.contains("baseline") { baseline = try r.string("baseline") }
+      if let node = r.optional("baseline") {
+        let name = try Values.string(node, "\(path).baseline", context)
+        guard PolicyRegistry.lookup(name) != nil else {
+          throw context.error(
+            node, "\(path).baseline",
+            "unknown scheduler '\(name)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+        }
+        baseline = name
+      }
       if (minVs != nil || maxVs != nil) && baseline == nil {
         throw context.error(item, "\(path).baseline", "relative bounds need a baseline scheduler")
       }

@@ -133,6 +133,9 @@ final class WeightBlindCredit2: Credit2Scheduler {
     #expect(error("  - {domain: light, metric: share}").contains("needs a bound"))
     #expect(error("  - {domain: nobody, metric: share, max: 1}").contains("no domain named 'nobody'"))
     #expect(error("  - {domain: light, metric: share, max_vs_baseline: 1}").contains("need a baseline"))
+    #expect(
+      error("  - {domain: light, metric: share, baseline: credit3, max_vs_baseline: 1}")
+        .contains("expect[0].baseline: unknown scheduler 'credit3'"))
   }
 }
 
