@@ -20,7 +20,8 @@ public enum CheckReport {
       }
     }
     let scheduler = Set(results.map(\.scheduler)).sorted().joined(separator: ",")
-    out += "\n\(results.count) expectation\(results.count == 1 ? "" : "s"), \(seeds), scheduler \(scheduler.isEmpty ? "-" : scheduler): "
+    out +=
+      "\n\(results.count) expectation\(results.count == 1 ? "" : "s"), \(seeds), scheduler \(scheduler.isEmpty ? "-" : scheduler): "
     out += "\(count(.pass)) passed, \(count(.xfail)) failed as expected, \(count(.fail)) failed, "
     out += "\(count(.xpass)) passed unexpectedly\n"
     return out
