@@ -57,7 +57,10 @@ final class WeightBlindCredit2: Credit2Scheduler {
     let scenarios = try files.map { try ScenarioLoader.load(path: Self.suite + $0) }
     let good = try Checker.check(scenarios, options: .init(policy: PolicyRegistry.lookup("credit2")!, jobs: 2))
     #expect(good.allSatisfy { $0.verdict == .pass }, "\(good.filter { $0.verdict != .pass }.map(\.message))")
-    let bad = try Checker.check(scenarios, options: .init(policy: WeightBlindCredit2.weightBlind, jobs: 2))
+    // The whole suite, as `schedlab check scenarios/suite` would run it with this policy plugged in.
+    let all = try FileManager.default.contentsOfDirectory(atPath: Self.suite).filter { $0.hasSuffix(".yaml") }.sorted()
+      .map { try ScenarioLoader.load(path: Self.suite + $0) }
+    let bad = try Checker.check(all, options: .init(policy: WeightBlindCredit2.weightBlind, jobs: 2))
     let failures = bad.filter { $0.verdict == .fail }
     let weights = try #require(
       failures.first { $0.scenario == "p02-weights" && $0.expectation.name == "heavy gets 2/3" })
