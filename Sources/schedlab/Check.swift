@@ -8,12 +8,11 @@ import SchedLabScenario
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Check scenarios' expectations (`expect:`): exit 0 when all pass, 1 when any fails or XPASSes.",
-    discussion: """
-      Every scenario runs under --scheduler (default: its own) for every seed, with baseline runs for
-      relative bounds; the table shows each expectation's worst seed. An expectation marked
-      `xfail: [name]` is expected to fail under that scheduler (XFAIL); if it passes it is XPASS, which
-      fails the check so stale marks get noticed.
-      """)
+    discussion:
+      "Every scenario runs under --scheduler (default: its own) for every seed, with baseline runs for relative "
+      + "bounds; the table shows each expectation's worst seed. An expectation marked `xfail: [name]` is expected "
+      + "to fail under that scheduler (XFAIL); if it passes it is XPASS, which fails the check so that stale marks "
+      + "get noticed.")
 
   @Argument(help: "Scenario file(s) or directories.")
   var paths: [String]
@@ -25,7 +24,7 @@ struct Check: ParsableCommand {
   @Option(name: .long, help: "Seeds to run, e.g. 1..5 or 7 (default: each file's seed).")
   var seeds: String?
 
-  @Option(name: .long, help: "Scenario runs in parallel (default: the number of cores).")
+  @Option(name: .long, help: "Scenario runs in parallel (the default is this machine's core count).")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Option(name: .long, help: "Also write JUnit XML (one testcase per expectation) to this file.")
