@@ -115,6 +115,11 @@ enum CheckMeasure {
     domain.workloads.filter { e.workload == nil || $0.name == e.workload }
   }
 
+  /// Deadline misses and completed jobs of the selected periodic workloads of a domain.
+  static func jobTotals(_ e: Expectation, _ domain: DomainResult) -> (misses: Int64, completed: Int64) {
+    workloads(e, domain).filter(\.hasJobs).reduce((0, 0)) { ($0.0 + $1.deadlineMisses, $0.1 + $1.completed) }
+  }
+
   static func domainValue(_ e: Expectation, _ run: RunResult, _ d: Int, _ runs: SeedRuns) -> (Double?, String?) {
     let dom = run.domains[d]
     let ideal = runs.ideal?[d]
@@ -138,10 +143,9 @@ enum CheckMeasure {
       guard dom.wakeLatency.count > 0 else { return (nil, "no wake-ups") }
       return (percentile(dom.wakeLatency, e.percentile), nil)
     case .missRatio:
-      let jobs = workloads(e, dom).filter(\.hasJobs)
-      let completed = jobs.reduce(0) { $0 + $1.completed }
+      let (misses, completed) = jobTotals(e, dom)
       guard completed > 0 else { return (nil, "no completed jobs") }
-      return (Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / Double(completed), nil)
+      return (Double(misses) / Double(completed), nil)
     case .throughput:
       // A named workload counts whatever it completes; by default only requests and streams.
       let w = workloads(e, dom).filter { e.workload != nil || $0.category == .requests || $0.category == .stream }
@@ -193,9 +197,9 @@ enum CheckMeasure {
         guard let v else { continue }
         any = true
         if e.metric == .missRatio {
-          let jobs = workloads(e, run.domains[d]).filter(\.hasJobs)
-          misses += Double(jobs.reduce(0) { $0 + $1.deadlineMisses })
-          sum += Double(jobs.reduce(0) { $0 + $1.completed })
+          let (m, completed) = jobTotals(e, run.domains[d])
+          misses += Double(m)
+          sum += Double(completed)
         } else {
           sum += v
         }

@@ -103,7 +103,7 @@ public enum Checker {
         if let b = e.baseline, PolicyRegistry.lookup(b) == nil {
           throw ScenarioError(
             file: e.file, line: e.line, key: "expect.baseline",
-            message: "unknown scheduler '\(b)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+            message: PolicyRegistry.unknown(b))
         }
       }
     }
@@ -155,9 +155,7 @@ public enum Checker {
   /// identical run if determinism is checked.
   static func runSeed(_ scenario: Scenario, policy: PolicyDescriptor) throws(ScenarioError) -> SeedRuns {
     func runOnce(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> RunResult {
-      let engine = Engine(config: scenario.simulation, policy: try scenario.makePolicy(descriptor))
-      for call in scenario.controls { engine.schedule(call) }
-      return engine.run()
+      Runner.simulate(scenario, policy: try scenario.makePolicy(descriptor))
     }
     let run = try runOnce(policy)
     var runs = SeedRuns(seed: scenario.simulation.seed, run: run, ideal: nil, demands: nil, baselines: [:])

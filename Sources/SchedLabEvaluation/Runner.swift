@@ -55,9 +55,7 @@ public enum Runner {
     _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true
   ) throws(ScenarioError) -> Evaluation {
     let (descriptor, policy) = try scenario.makePolicy(scheduler)
-    let engine = Engine(config: scenario.simulation, policy: policy)
-    for call in scenario.controls { engine.schedule(call) }
-    let result = engine.run()
+    let result = simulate(scenario, policy: policy)
     var parameters: [(String, ParameterValue)] = []
     let overrides = scenario.parameters[descriptor.name] ?? [:]
     for spec in descriptor.parameters { parameters.append((spec.name, overrides[spec.name] ?? spec.defaultValue)) }
@@ -69,6 +67,13 @@ public enum Runner {
       evaluation.ideal = idealShares(scenario, demands: demands, weights: descriptor.weights)
     }
     return evaluation
+  }
+
+  /// One run of the scenario, control calls included, under an already built policy.
+  public static func simulate(_ scenario: Scenario, policy: any SchedulerPolicy) -> RunResult {
+    let engine = Engine(config: scenario.simulation, policy: policy)
+    for call in scenario.controls { engine.schedule(call) }
+    return engine.run()
   }
 
   /// Each domain's demand: declared, or measured by running it alone.

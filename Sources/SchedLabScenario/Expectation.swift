@@ -182,7 +182,7 @@ enum ExpectationParser {
         guard PolicyRegistry.lookup(name) != nil else {
           throw context.error(
             node, "\(path).baseline",
-            "unknown scheduler '\(name)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+            PolicyRegistry.unknown(name))
         }
         baseline = name
       }

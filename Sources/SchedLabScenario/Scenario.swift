@@ -40,7 +40,7 @@ public struct Scenario: Sendable {
     guard let descriptor = PolicyRegistry.lookup(wanted) else {
       throw ScenarioError(
         file: path, line: nil, key: "scheduler",
-        message: "unknown scheduler '\(wanted)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+        message: PolicyRegistry.unknown(wanted))
     }
     return (descriptor, try makePolicy(descriptor))
   }

@@ -62,7 +62,7 @@ public enum ScenarioLoader {
     guard PolicyRegistry.lookup(scheduler) != nil else {
       throw context.error(
         schedulerNode, "scheduler",
-        "unknown scheduler '\(scheduler)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+        PolicyRegistry.unknown(scheduler))
     }
     var parameters: [String: [String: ParameterValue]] = [:]
     if let node = top.optional("parameters") { parameters = try parseParameters(node, context: context) }

@@ -38,7 +38,7 @@ struct Check: ParsableCommand {
       guard let p = PolicyRegistry.lookup(scheduler) else {
         throw CLIError(
           message:
-            "--scheduler: unknown scheduler '\(scheduler)' (known: \(PolicyRegistry.names.joined(separator: ", ")))")
+            "--scheduler: " + PolicyRegistry.unknown(scheduler))
       }
       policy = p
     }

@@ -15,4 +15,9 @@ public enum PolicyRegistry {
   }
 
   public static var names: [String] { all.map(\.name) }
+
+  /// The message for a name that is neither a policy nor an alias.
+  public static func unknown(_ name: String) -> String {
+    "unknown scheduler '\(name)' (known: \(names.joined(separator: ", ")))"
+  }
 }
