@@ -219,3 +219,56 @@ import Testing
     #expect(policy.rqMaxWeight[0] == 512)
   }
 }
+
+/// Fidelity fixes found by the line-by-line review against `credit2.c` (issue: fairness and fidelity).
+@Suite struct Credit2FidelityTests {
+  /// `runq_candidate` skips a capped unit that cannot grab budget and looks further down the queue
+  /// (Xen: `continue`); it used to end the scan there, idling a pCPU with burners waiting. A
+  /// 6-vCPU domain capped at 100% of one pCPU plus two uncapped burners on 2 pCPUs: the capped
+  /// domain is owed 1.0 and each burner 0.5, with no idle time.
+  @Test func aCappedUnitWithoutBudgetIsSkippedNotAStop() {
+    let config = Build.config(
+      Build.host(1, 2),
+      [
+        DomainConfig(name: "capped", capPercent: 100, vcpus: 6, workloads: [Build.burner()]),
+        DomainConfig(name: "b1", workloads: [Build.burner()]),
+        DomainConfig(name: "b2", workloads: [Build.burner()]),
+      ], seconds: 6, warmup: Nanos.s(1))
+    let r = Build.run(config, Build.credit2())
+    #expect(r.host.idleFraction < 0.01, "idle \(r.host.idleFraction)")
+    #expect(abs(r.share("b1") - 0.5) <= 0.01, "b1 \(r.share("b1"))")
+    #expect(abs(r.share("b2") - 0.5) <= 0.01, "b2 \(r.share("b2"))")
+    #expect(r.share("capped") <= 1.0 + 0.02)
+  }
+}
+
+extension Credit2FidelityTests {
+  /// `balance_load` brings every unit's own average load up to date before it weighs a move (Xen:
+  /// `update_svc_load` on both runqueues' units), so a unit blocked for longer than the load window
+  /// weighs nothing. With a stale load it looked like a busy unit and was pushed to the other
+  /// runqueue. Host 2 sockets x 1 core (one runqueue each); three burners pinned to pCPU 0; an
+  /// idle domain's vCPU on the same runqueue, blocked since time 0 but carrying a full load of 1.0.
+  @Test func balanceLoadRefreshesUnitLoadsBeforeWeighingMoves() {
+    let pinned = CPUMask([PCPUID(0)])
+    let config = Build.config(
+      Build.host(2, 1),
+      [DomainConfig(name: "idle")]
+        + (1...3).map { DomainConfig(name: "b\($0)", hardAffinity: pinned, workloads: [Build.burner()]) },
+      seconds: 1)
+    let policy = Build.credit2()
+    let engine = Engine(config: config, policy: policy)
+    engine.start()
+    engine.run(until: Nanos.ms(100))
+    // Wherever earlier balancing put it, bring the idle vCPU to the burners' runqueue.
+    policy.moveUnit(0, to: 0, now: engine.now)
+    policy.stats.migrationsByBalance = 0
+    #expect(policy.unitRunqueue[0] == 0 && engine.runstate(of: VCPUID(0)) == .blocked)
+    let one: Int64 = 1 << 18
+    policy.unitLoad[0] = one
+    policy.unitLoadLast[0] = 0
+    policy.balanceLoad(cpu: 0, now: Nanos.s(2))
+    #expect(policy.unitLoad[0] == 0)
+    #expect(policy.unitRunqueue[0] == 0, "a long-blocked unit was moved as if it were busy")
+    #expect(policy.stats.migrationsByBalance == 0)
+  }
+}

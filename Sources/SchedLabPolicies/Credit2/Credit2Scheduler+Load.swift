@@ -21,7 +21,16 @@ extension Credit2Scheduler {
     }
     runqueues[rq].load += change
     runqueues[rq].loadLast = t
-    guard unit >= 0 else { return }
+    if unit >= 0 { updateUnitLoad(unit, change: change, now: now) }
+  }
+
+  /// `update_svc_load`: fold one unit's average load up to now. Its load until now was 1 if it is
+  /// blocking (`change` -1), 0 if it is waking (+1), else whether it is runnable.
+  func updateUnitLoad(_ unit: Int, change: Int64, now: Int64) {
+    let t = now >> 10
+    let windowShift = loadWindowShift - 10
+    let window: Int64 = 1 << windowShift
+    let p = loadPrecisionShift
     let unitValue: Int64 =
       change == -1 ? 1 : (change == 1 ? 0 : (context.isRunnable(VCPUID(unit)) ? 1 : 0))
     let unitDelta = max(0, t - unitLoadLast[unit])
@@ -61,6 +70,10 @@ extension Credit2Scheduler {
     let threshold: Int64 = loadMax < (cpusMax << p) ? shifted(p + balanceUnder) : shifted(p + balanceOver)
     guard loadDelta >= threshold else { return }
 
+    // Xen brings every unit of both runqueues up to date before weighing moves, so a unit that has
+    // been blocked for a while carries its decayed load into the comparison.
+    for u in runqueues[local].units { updateUnitLoad(Int(u), change: 0, now: now) }
+    for u in runqueues[other].units { updateUnitLoad(Int(u), change: 0, now: now) }
     var best = loadDelta
     var push = -1
     var pull = -1

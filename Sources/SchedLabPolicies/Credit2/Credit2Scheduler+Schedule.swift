@@ -79,18 +79,21 @@ extension Credit2Scheduler {
         fallback = scurr
       }
     }
-    // The first queued unit that may run here is the only candidate: it is taken if the current
-    // unit yields or it has more credit (and, if capped, gets budget); either way the walk stops.
+    // Walk the queue best first. Unless the current unit yields, the walk stops at the first unit
+    // that does not outrank the default (the queue is sorted, nobody better follows). Units that
+    // may not run here, were tickled to another pCPU, resist migration, or are capped and cannot
+    // grab budget are skipped; the budget check comes last because grabbing has side effects.
     for u in runqueues[rq].runq {
       let v = Int(u)
       let unit = VCPUID(v)
+      if !yielding && !outranks(v, fallback) { break }
       if !context.isRunnable(unit) { continue }
       if !context.hardAffinity(of: unit).contains(PCPUID(cpu)) { continue }
       let tickled = tickledCPU[v]
       if tickled != -1 && tickled != cpu && runqueues[rq].tickled.contains(PCPUID(tickled)) { continue }
       if context.processor(unit).index != cpu && lead(v, over: fallback) < migrateResistNs { continue }
-      if (yielding || outranks(v, fallback)) && (!hasCap(v) || grabBudget(v, now: now)) { return v }
-      break
+      if hasCap(v) && !grabBudget(v, now: now) { continue }
+      return v
     }
     return fallback
   }
