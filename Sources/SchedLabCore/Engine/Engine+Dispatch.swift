@@ -29,10 +29,6 @@ extension Engine {
   func doSchedule(_ p: Int) {
     sTimerGen[p] &+= 1  // stop s_timer
     let prev = Int(current[p])
-    if prev >= 0 && policyRunnable(prev) && !yieldPending[prev] {
-      policy.aboutToPreempt(VCPUID(prev), on: PCPUID(p), now: now)
-    }
-    if prev >= 0 { yieldPending[prev] = false }
     let decision = policy.schedule(on: PCPUID(p), now: now)
     if decision.runtimeNs >= 0 {
       queue.push(time: now + decision.runtimeNs, kind: .sTimer, target: Int32(p), token: sTimerGen[p])
@@ -150,7 +146,6 @@ extension Engine {
 
   /// The running vCPU yields (Xen: `vcpu_yield`).
   func yieldVCPU(_ v: Int) {
-    yieldPending[v] = true
     policy.yield(VCPUID(v), now: now)
     raiseSoftirq(Int(processor[v]))
   }

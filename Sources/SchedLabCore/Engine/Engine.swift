@@ -36,7 +36,6 @@ public final class Engine {
   @usableFromInline var migrating: [Bool]
   /// Parked by the policy (Xen's `_VPF_parked`, credit2 caps): not runnable to the policy.
   @usableFromInline var parked: [Bool]
-  @usableFromInline var yieldPending: [Bool]
   @usableFromInline var affinity: [CPUMask]
   @usableFromInline var runstate: [Runstate]
   @usableFromInline var runstateSince: [Int64]
@@ -106,7 +105,6 @@ public final class Engine {
     lastRanOn = Array(repeating: -1, count: vcpus)
     migrating = Array(repeating: false, count: vcpus)
     parked = Array(repeating: false, count: vcpus)
-    yieldPending = Array(repeating: false, count: vcpus)
     runstate = Array(repeating: .blocked, count: vcpus)
     runstateSince = Array(repeating: 0, count: vcpus)
     wakeStamp = Array(repeating: -1, count: vcpus)

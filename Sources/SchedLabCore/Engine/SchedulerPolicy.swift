@@ -79,14 +79,10 @@ public protocol SchedulerPolicy: AnyObject {
   /// Reset counters at the end of the warm-up.
   func resetCounters()
 
-  /// The scheduling softirq is about to run on `pcpu` while its vCPU is still runnable (its
-  /// timer expired or the pCPU was tickled; not on block or yield): Xen may be about to preempt
-  /// it. Called just before ``schedule(on:now:)``. Not in Xen's table: the boost-credit proposal
-  /// needs it.
-  func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64)
-
   /// Guest-side notifications (interrupt delivery, masking, handler return, `dont_desched`
-  /// changes). Not in Xen's table: the boost-credit proposal needs them.
+  /// changes). Not in Xen's table: the boost-credit proposal needs them. (Its other trigger, "Xen
+  /// is about to preempt the vCPU", is not an op: only the policy knows, inside
+  /// ``schedule(on:now:)``, that it is about to preempt, and it acts there.)
   func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64)
 
   /// A control call (a hypercall from a domain's toolstack or kernel), at the call's time. The
@@ -106,7 +102,6 @@ extension SchedulerPolicy {
   public func counters() -> [PolicyCounter] { [] }
   public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
   public func resetCounters() {}
-  public func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {}
   public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
   public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
     .invalid("\(name) has no control operation '\(call.op)'")

@@ -23,9 +23,15 @@ extension Credit2Scheduler {
   func burnCredits(_ v: Int, now: Int64) {
     let delta = now - startTime[v]
     guard delta > 0 else { return }
+    let from = startTime[v]
     startTime[v] = now
     if boosted[v] {
       burnBoostCredit(v, time: delta, now: now)
+    } else if protectedUntil[v] > from {
+      // credit2-boost: the ratelimit-protected rest of a run a boost began is paid from the bucket.
+      let paid = min(now, protectedUntil[v]) - from
+      if delta > paid { timeToCredit(v, time: delta - paid) }
+      burnBoostCredit(v, time: paid, now: now)
     } else {
       timeToCredit(v, time: delta)
     }
@@ -70,8 +76,12 @@ extension Credit2Scheduler {
     if waiter > 0 { rtCredit = credit[snext] - waiter }
     var time = rtCredit > 0 ? creditToTime(snext, amount: rtCredit) : 0
     if hasCap(snext) { time = min(time, budget[snext]) }
-    if time < minTime { return minTime }
-    return min(time, Self.maxTimer)
+    time = time < minTime ? minTime : min(time, Self.maxTimer)
+    if protectedUntil[snext] > now {
+      // A protected run ends when its boost bucket would run out (credit2-boost).
+      time = max(Nanos.us(1), min(time, creditToTime(snext, amount: boostCredit[snext])))
+    }
+    return time
   }
 
 }

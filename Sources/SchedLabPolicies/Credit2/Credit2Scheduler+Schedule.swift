@@ -17,8 +17,14 @@ extension Credit2Scheduler {
       burnCredits(scurr, now: now)
       if hasCap(scurr) && budget[scurr] <= 0 { _ = grabBudget(scurr, now: now) }
     }
-    // 4. Choose.
-    let snext = runqCandidate(rq, scurr: scurr, cpu: cpu, now: now)
+    // 4. Choose. (The boost variant may boost a unit it is about to preempt, then chooses again.)
+    let yielding = scurr >= 0 && yieldFlag[scurr]
+    var snext = runqCandidate(rq, scurr: scurr, cpu: cpu, now: now)
+    if snext != scurr && scurr >= 0 && !yielding && context.isRunnable(VCPUID(scurr))
+      && aboutToPreempt(scurr, now: now)
+    {
+      snext = runqCandidate(rq, scurr: scurr, cpu: cpu, now: now)
+    }
     // 5. A preempted, still-runnable unit is requeued in context_saved.
     if snext != scurr && scurr >= 0 && context.isRunnable(VCPUID(scurr)) {
       delayedRunqAdd[scurr] = true
@@ -28,6 +34,7 @@ extension Credit2Scheduler {
       if snext != scurr {
         runqRemove(snext)
         scheduled[snext] = true
+        dispatched(snext, now: now)
       } else {
         updateLoad(rq, unit: snext, change: 0, now: now)
       }

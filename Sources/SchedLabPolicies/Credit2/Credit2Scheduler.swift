@@ -87,9 +87,13 @@ public class Credit2Scheduler: SchedulerPolicy {
   var unitCapped: [Bool] = []
   /// Boost state: used by the `credit2-boost` subclass only; in credit2 no unit is ever boosted.
   var boosted: [Bool] = []
-  /// The unit's current run no longer has ratelimit protection (credit2-boost: it was de-boosted
-  /// while running, with `deboost_waives_ratelimit`). Cleared at the next scheduling decision.
+  /// The unit's current run no longer has ratelimit protection (credit2-boost: a run its boost
+  /// began was de-boosted, or its protected time ran out of boost credit). Cleared at the next
+  /// scheduling decision.
   var ratelimitWaived: [Bool] = []
+  /// Until when the unit's current run is paid from its boost bucket although it is no longer
+  /// boosted (credit2-boost, `boosted_run_ratelimit: bucket`); 0 when not. Credit2 never sets it.
+  var protectedUntil: [Int64] = []
   var boostCredit: [Int64] = []
   /// A boosted waker may preempt a non-boosted unit inside its ratelimit (credit2-boost only).
   var boostOverridesRatelimit = false
@@ -153,6 +157,7 @@ public class Credit2Scheduler: SchedulerPolicy {
     unitCapped = Array(repeating: false, count: n)
     boosted = Array(repeating: false, count: n)
     ratelimitWaived = Array(repeating: false, count: n)
+    protectedUntil = Array(repeating: 0, count: n)
     boostCredit = Array(repeating: 0, count: n)
     inflight = Array(repeating: 0, count: context.pcpuCount)
     buildRunqueues()
@@ -232,9 +237,16 @@ public class Credit2Scheduler: SchedulerPolicy {
   /// A boosted unit ran out of boost credit; credit2 never boosts.
   func boostCreditExhausted(_ v: Int, now: Int64) {}
 
+  /// `do_schedule` has chosen to take the pCPU from `v`, which is still runnable and did not yield:
+  /// the point the boost proposal calls "Xen is about to preempt". Return true if the unit's rank
+  /// changed (it was boosted), so that the choice is made again. Credit2 never changes it.
+  func aboutToPreempt(_ v: Int, now: Int64) -> Bool { false }
+
+  /// `snext` is dispatched on a pCPU it was not running on (credit2-boost notes runs a boost began).
+  func dispatched(_ v: Int, now: Int64) {}
+
   // Optional ops, declared here (not left to the protocol's defaults) so that credit2-boost can
   // override them.
-  public func aboutToPreempt(_ vcpu: VCPUID, on pcpu: PCPUID, now: Int64) {}
   public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
   public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
   public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {

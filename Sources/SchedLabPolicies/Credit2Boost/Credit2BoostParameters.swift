@@ -25,8 +25,9 @@ extension Credit2BoostScheduler {
       "boost_overrides_ratelimit", .boolean, default: .boolean(true),
       "a boosted waker may preempt a non-boosted vCPU inside its ratelimit"),
     ParameterSpec(
-      "deboost_waives_ratelimit", .boolean, default: .boolean(false),
-      "a vCPU de-boosted while running loses the ratelimit protection of the run its boost began"),
+      "boosted_run_ratelimit", .choice(["credit", "waive", "bucket"]), default: .choice("bucket"),
+      "a run a boost began, once de-boosted: credit: keeps its ratelimit for free (the proposal as written); waive: loses it, credit decides at once; bucket: keeps it while the boost bucket pays for it"
+    ),
     ParameterSpec("storm_window_us", .integer(100...1_000_000), default: .integer(10_000), "storm rule window"),
     ParameterSpec(
       "storm_irqs", .integer(1...1_000_000), default: .integer(50),
@@ -36,6 +37,16 @@ extension Credit2BoostScheduler {
 
 /// System-wide boost counters (refused control calls and detected storms are counted over the whole
 /// run, warm-up included).
+/// What happens to a run a boost began once the vCPU is de-boosted (interpretation 9).
+enum BoostedRunRatelimit: String {
+  /// It keeps credit2's ratelimit protection, paid from normal credit: the proposal as written.
+  case credit
+  /// It loses the protection: credit decides at once.
+  case waive
+  /// It keeps the protection while its boost bucket pays for it; an empty bucket ends it.
+  case bucket
+}
+
 struct BoostStats {
   var refusedControlCalls: Int64 = 0
   var stormsDetected: Int64 = 0
@@ -70,6 +81,12 @@ struct BoostVCPUStats {
   var overInterval: Int64 = 0
   /// Credit epochs whose boosted run time exceeded the epoch's boost bucket (should stay 0).
   var budgetOverruns: Int64 = 0
+  /// Dispatches of a boosted vCPU onto a pCPU (runs a boost began).
+  var boostDispatches: Int64 = 0
+  /// Run time after a de-boost paid from the bucket under ratelimit protection (option `bucket`).
+  var protectedNs: Int64 = 0
+  /// Protected runs ended early because the bucket ran out (option `bucket`).
+  var protectionExhaustions: Int64 = 0
 
   var counters: [PolicyCounter] {
     [
@@ -80,6 +97,8 @@ struct BoostVCPUStats {
       PolicyCounter("deboost_interval", deboostInterval), PolicyCounter("deboost_handler_return", deboostHandler),
       PolicyCounter("deboost_unmask", deboostUnmask), PolicyCounter("deboost_yield", deboostYield),
       PolicyCounter("boosts_over_interval", overInterval), PolicyCounter("boost_budget_overruns", budgetOverruns),
+      PolicyCounter("boost_dispatches", boostDispatches), PolicyCounter("protected_ns", protectedNs),
+      PolicyCounter("protection_exhaustions", protectionExhaustions),
     ]
   }
 
@@ -97,5 +116,8 @@ struct BoostVCPUStats {
     deboostYield += o.deboostYield
     overInterval += o.overInterval
     budgetOverruns += o.budgetOverruns
+    boostDispatches += o.boostDispatches
+    protectedNs += o.protectedNs
+    protectionExhaustions += o.protectionExhaustions
   }
 }

@@ -20,9 +20,13 @@ extension Credit2BoostScheduler {
     }
     let unit = VCPUID(v)
     if context.isRunning(unit) { burnCredits(v, now: now) }  // charge normal credit up to now
+    guard boostCredit[v] > 0 else {  // a protected run may just have used the bucket up
+      vcpuStats[v].denied += 1
+      return
+    }
     boosted[v] = true
     boostStart[v] = now
-    context.armTimer(boostTimerBase + v, at: now + intervalNs[v])
+    armBoostTimer(v, now: now)
     switch trigger {
     case .interrupt: vcpuStats[v].boostsIRQ += 1
     case .masked: vcpuStats[v].boostsMasked += 1
@@ -35,12 +39,32 @@ extension Credit2BoostScheduler {
     }
   }
 
+  /// Arm `v`'s boost timer for the end of its interval or, while it runs, for when its boost credit
+  /// would run out, whichever comes first (interpretation 4).
+  func armBoostTimer(_ v: Int, now: Int64) {
+    var at = boostStart[v] + intervalNs[v]
+    if context.isRunning(VCPUID(v)) { at = min(at, now + max(1, creditToTime(v, amount: boostCredit[v]))) }
+    context.armTimer(boostTimerBase + v, at: at)
+  }
+
+  /// End a protected run's protection (interpretation 9): the pCPU reconsiders by credit at once.
+  func endProtection(_ v: Int) {
+    protectedUntil[v] = 0
+    guard context.isRunning(VCPUID(v)) else { return }
+    ratelimitWaived[v] = true
+    tickle(context.processor(VCPUID(v)).index)
+  }
+
   /// End `v`'s boost: charge the boost bucket up to now, then rank it by normal credit again.
   func deboost(_ v: Int, reason: DeboostReason, now: Int64) {
     guard boosted[v] else { return }
     let unit = VCPUID(v)
     let running = context.isRunning(unit)
-    if running && reason != .exhausted { burnCredits(v, now: now) }
+    if running && reason != .exhausted {
+      burnCredits(v, now: now)
+      // Charging may have emptied the bucket, which ended the boost already (as an exhaustion).
+      guard boosted[v] else { return }
+    }
     boosted[v] = false
     vcpuStats[v].boostedNs += now - max(boostStart[v], boostMeasuredFrom)
     // The grace a boost gives is bounded by its interval (property 11's G): count any that ran longer.
@@ -57,9 +81,23 @@ extension Credit2BoostScheduler {
       runqRemove(v)
       runqInsert(v)
     } else if running {
-      // Let the pCPU reconsider: someone waiting may now outrank it (with `deboost_waives_ratelimit`,
-      // even inside the ratelimit the boost's dispatch started).
-      ratelimitWaived[v] = deboostWaivesRatelimit
+      // Let the pCPU reconsider: someone waiting may now outrank it. A run this boost began keeps
+      // or loses its ratelimit protection as interpretation 9 says.
+      if boostBegunRun[v] {
+        switch boostedRunRatelimit {
+        case .credit: break
+        case .waive: ratelimitWaived[v] = true
+        case .bucket:
+          if reason == .exhausted || boostCredit[v] <= 0 || protectedUntil[v] <= now {
+            protectedUntil[v] = 0
+            ratelimitWaived[v] = true
+          } else {
+            // Still protected and paid for: the pCPU reconsiders when the protection or the bucket
+            // ends (the slice computed then covers both).
+            return
+          }
+        }
+      }
       tickle(context.processor(unit).index)
     }
   }
@@ -79,16 +117,6 @@ extension Credit2BoostScheduler {
       if !context.dontDesched(vcpu) { deboost(v, reason: .unmasked, now: now) }
     case .interruptsMasked, .dontDeschedSet, .dontDeschedCleared:
       break
-    }
-  }
-
-  /// About to preempt `vcpu`: boost it if its interrupts are masked (a likely lock holder) or it has
-  /// `dont_desched` set.
-  func handleAboutToPreempt(_ vcpu: VCPUID, now: Int64) {
-    if context.interruptsMasked(vcpu) {
-      boost(vcpu.index, trigger: .masked, now: now)
-    } else if context.dontDesched(vcpu) {
-      boost(vcpu.index, trigger: .dontDesched, now: now)
     }
   }
 

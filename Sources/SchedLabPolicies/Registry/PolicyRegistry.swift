@@ -4,7 +4,7 @@ public enum PolicyRegistry {
   public static let all: [PolicyDescriptor] = [
     Credit2Scheduler.descriptor,
     Credit2BoostScheduler.boostDescriptor,
-    Credit2BoostScheduler.earmarkDescriptor,
+    Credit2BoostScheduler.proposalDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
   ]
