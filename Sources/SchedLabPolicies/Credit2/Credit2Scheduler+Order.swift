@@ -11,11 +11,13 @@ extension Credit2Scheduler {
   }
 
   /// How far `a` ranks above `b`, in credit (negative if below): the credit difference within a
-  /// class; between a boosted and a non-boosted unit, more than any credit difference can be.
+  /// class; between a boosted and a non-boosted unit, more than any credit difference can be, and
+  /// the more so the less normal credit the non-boosted unit has (so that a boosted waker's tickle
+  /// prefers to preempt the unit that has run most).
   @inline(__always) func lead(_ a: Int, over b: Int) -> Int64 {
     let classGap = 4 * Self.creditInit
     if b < 0 { return boosted[a] ? classGap : credit[a] - Self.idleCredit }
-    if boosted[a] != boosted[b] { return boosted[a] ? classGap : -classGap }
+    if boosted[a] != boosted[b] { return boosted[a] ? classGap - credit[b] : credit[a] - classGap }
     return boosted[a] ? boostCredit[a] - boostCredit[b] : credit[a] - credit[b]
   }
 }

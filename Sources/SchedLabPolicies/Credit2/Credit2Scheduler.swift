@@ -242,6 +242,9 @@ public class Credit2Scheduler: SchedulerPolicy {
   /// changed (it was boosted), so that the choice is made again. Credit2 never changes it.
   func aboutToPreempt(_ v: Int, now: Int64) -> Bool { false }
 
+  /// Whether ``aboutToPreempt(_:now:)`` would boost the running unit `v` (credit2-boost).
+  func wouldBoostIfPreempted(_ v: Int) -> Bool { false }
+
   /// `snext` is dispatched on a pCPU it was not running on (credit2-boost notes runs a boost began).
   func dispatched(_ v: Int, now: Int64) {}
 

@@ -6,8 +6,8 @@ extension Credit2BoostScheduler {
   public static let boostSpecs: [ParameterSpec] = [
     ParameterSpec("boost", .boolean, default: .boolean(true), "master switch; false makes this policy credit2"),
     ParameterSpec(
-      "boost_charge", .choice(["split", "earmark"]), default: .choice("split"),
-      "split: the bucket is carved out of each assignment (the proposal as written); earmark: boosted time also burns normal credit"
+      "boost_charge", .choice(["split", "earmark", "overtake"]), default: .choice("overtake"),
+      "split: the bucket is carved out of each assignment and boosted time burns only it (the proposal as written); earmark: boosted time burns normal credit and the bucket; overtake: normal credit, and the bucket only while a waiting unit has more credit"
     ),
     ParameterSpec(
       "boost_ratio_pct", .integer(0...100), default: .integer(25), "share of each credit assignment kept for boosting"),
@@ -37,6 +37,17 @@ extension Credit2BoostScheduler {
 
 /// System-wide boost counters (refused control calls and detected storms are counted over the whole
 /// run, warm-up included).
+/// How boosted run time is paid for (interpretations 1 and 12).
+enum BoostCharge: String {
+  /// The bucket is carved out of each assignment; boosted time burns only the bucket.
+  case split
+  /// The assignment stays whole; boosted time burns normal credit and the bucket.
+  case earmark
+  /// The assignment stays whole; boosted time burns normal credit, and the bucket only while it
+  /// runs ahead of a waiting unit with more normal credit.
+  case overtake
+}
+
 /// What happens to a run a boost began once the vCPU is de-boosted (interpretation 9).
 enum BoostedRunRatelimit: String {
   /// It keeps credit2's ratelimit protection, paid from normal credit: the proposal as written.
@@ -87,6 +98,9 @@ struct BoostVCPUStats {
   var protectedNs: Int64 = 0
   /// Protected runs ended early because the bucket ran out (option `bucket`).
   var protectionExhaustions: Int64 = 0
+  /// Boosted or protected run time not charged to the bucket because the vCPU had the most normal
+  /// credit of its runqueue anyway (`boost_charge: overtake`).
+  var unchargedBoostNs: Int64 = 0
 
   var counters: [PolicyCounter] {
     [
@@ -99,6 +113,7 @@ struct BoostVCPUStats {
       PolicyCounter("boosts_over_interval", overInterval), PolicyCounter("boost_budget_overruns", budgetOverruns),
       PolicyCounter("boost_dispatches", boostDispatches), PolicyCounter("protected_ns", protectedNs),
       PolicyCounter("protection_exhaustions", protectionExhaustions),
+      PolicyCounter("uncharged_boost_ns", unchargedBoostNs),
     ]
   }
 
@@ -119,5 +134,6 @@ struct BoostVCPUStats {
     boostDispatches += o.boostDispatches
     protectedNs += o.protectedNs
     protectionExhaustions += o.protectionExhaustions
+    unchargedBoostNs += o.unchargedBoostNs
   }
 }

@@ -70,10 +70,11 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   let defaultMaxBoostNs: Int64
   let stormWindowNs: Int64
   let stormIRQs: Int
-  /// false (the proposal as written): the boost bucket is carved out of each assignment and
-  /// boosted time burns only it. true (the `earmark` variant): the assignment stays whole, the
-  /// bucket only bounds how long a vCPU may be boosted, and boosted time burns normal credit too.
-  let earmark: Bool
+  /// How boosted time is paid for (interpretation 1 and 12).
+  let charge: BoostCharge
+  /// Whether the assignment stays whole and boosted time burns normal credit too (every charge
+  /// but `split`).
+  var earmark: Bool { charge != .split }
 
   // Per-vCPU boost parameters and state
   var ratioPermille: [Int64] = []
@@ -105,7 +106,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   /// The default reading: boosted time is charged to normal credit too (boost reorders, never adds
   /// CPU) and the ratelimit-protected rest of a run a boost began is paid from the bucket.
   public static let boostDescriptor = descriptor(
-    name: "credit2-boost", charge: "earmark", runRatelimit: "bucket",
+    name: "credit2-boost", charge: "overtake", runRatelimit: "bucket",
     summary:
       "credit2 with budgeted boost on interrupts, masked preemption and dont_desched; boost reorders, never adds CPU")
 
@@ -139,7 +140,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     defaultMaxBoostNs = Nanos.us(parameters.integer("max_boost_credit_us"))
     stormWindowNs = Nanos.us(parameters.integer("storm_window_us"))
     stormIRQs = Int(parameters.integer("storm_irqs"))
-    earmark = parameters.choice("boost_charge") == "earmark"
+    charge = BoostCharge(rawValue: parameters.choice("boost_charge"))!
     boostedRunRatelimit = BoostedRunRatelimit(rawValue: parameters.choice("boosted_run_ratelimit"))!
     super.init(parameters: parameters)
     boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
@@ -190,16 +191,36 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     }
   }
 
-  /// In the earmark variant boosted time is charged to normal credit as well.
+  /// Boosted (or protected) run time: `split` burns the bucket only; `earmark` burns normal credit
+  /// and the bucket; `overtake` burns normal credit, and the bucket only while a waiting unit of
+  /// the runqueue has more normal credit (interpretation 12).
   override func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
-    epochBoostRunNs[v] += time
-    if !boosted[v] { vcpuStats[v].protectedNs += time }
+    let ahead = charge == .overtake && leadsByCredit(v)
     if earmark {
       let saved = residual[v]
       timeToCredit(v, time: time)
       residual[v] = saved
     }
+    if ahead {
+      vcpuStats[v].unchargedBoostNs += time
+      return
+    }
+    epochBoostRunNs[v] += time
+    if !boosted[v] { vcpuStats[v].protectedNs += time }
     super.burnBoostCredit(v, time: time, now: now)
+  }
+
+  /// Whether `v` has at least the normal credit of every unit waiting in its runqueue: credit2
+  /// would run it ahead of them without any boost. The queue holds boosted units first (by boost
+  /// credit), then the others by normal credit, so the walk stops at the first unboosted one.
+  func leadsByCredit(_ v: Int) -> Bool {
+    let own = credit[v]
+    for u in runqueues[unitRunqueue[v]].runq {
+      let w = Int(u)
+      if credit[w] > own { return false }
+      if !boosted[w] { return true }
+    }
+    return true
   }
 
   /// Property 7 of the reference: boosted run time per credit epoch stays within the bucket.
@@ -267,11 +288,17 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     handleNotification(note, vcpu: vcpu, now: now)
   }
 
+  override func wouldBoostIfPreempted(_ v: Int) -> Bool {
+    guard boostEnabled, boostCredit[v] > 0 else { return false }
+    let unit = VCPUID(v)
+    return (triggerMasked && context.interruptsMasked(unit)) || (triggerDontDesched && context.dontDesched(unit))
+  }
+
   /// Interpretation 8: boost a masked or `dont_desched` vCPU credit2 has chosen to preempt.
   override func aboutToPreempt(_ v: Int, now: Int64) -> Bool {
     guard !boosted[v] else { return false }
     let unit = VCPUID(v)
-    if context.interruptsMasked(unit) {
+    if triggerMasked && context.interruptsMasked(unit) {
       boost(v, trigger: .masked, now: now)
     } else if context.dontDesched(unit) {
       boost(v, trigger: .dontDesched, now: now)
