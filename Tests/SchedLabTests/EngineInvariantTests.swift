@@ -110,3 +110,18 @@ final class NeverUsesPCPU1: SchedulerPolicy {
     #expect(!checker.violations.isEmpty)
   }
 }
+
+/// `rr`, the example policy, keeps every pCPU busy while work waits.
+@Suite struct RoundRobinTests {
+  /// Six burners on 4 pCPUs (scenarios/burners-mixed-weights.yaml's host; rr ignores weights): every
+  /// pCPU busy, each burner 4/6 of a pCPU. rr used to tickle only the first pCPU at boot (every
+  /// waker saw it idle) and never passed work on, so three pCPUs stayed idle: 75% idle, 1/6 each.
+  @Test func sixBurnersOnFourPCPUsLeaveNoneIdle() {
+    let config = Build.config(
+      Build.host(1, 4), (0..<6).map { DomainConfig(name: "b\($0)", workloads: [Build.burner()]) }, seconds: 3,
+      warmup: Nanos.ms(500))
+    let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)))
+    #expect(r.host.idleFraction < 0.001, "idle \(r.host.idleFraction)")
+    for d in r.domains { #expect(abs(d.share - 4.0 / 6.0) < 0.02, "\(d.name) \(d.share)") }
+  }
+}

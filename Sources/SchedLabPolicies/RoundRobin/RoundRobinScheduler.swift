@@ -3,9 +3,12 @@ public import SchedLabCore
 /// `rr`: a plain round-robin policy, the example of how to write a SchedLab policy.
 ///
 /// Design. One global FIFO runqueue for the whole host. A waking vCPU goes to the tail and the
-/// policy tickles an idle pCPU that its hard affinity allows (its own pCPU first), if any. When a
-/// pCPU schedules, a still-runnable current vCPU goes to the tail, and the pCPU takes the first
-/// queued vCPU its hard affinity allows, for at most `tslice_us`. Weights and caps are ignored.
+/// policy tickles an idle pCPU that its hard affinity allows and that no earlier tickle has claimed
+/// (its own pCPU first), if any. When a pCPU schedules, a still-runnable current vCPU goes to the
+/// tail, and the pCPU takes the first queued vCPU its hard affinity allows, for at most
+/// `tslice_us`; if vCPUs are still waiting, it passes the word on to an idle, untickled pCPU (the
+/// way Linux's `scx_simple` kicks an idle CPU), so no pCPU idles while work it may run waits.
+/// Weights and caps are ignored.
 ///
 /// How it maps to the ops table: `insert` does nothing (the engine's initial placement stands);
 /// `wake` enqueues and tickles; `schedule` requeues and dequeues; `yield` needs nothing, since a
@@ -30,6 +33,8 @@ public final class RoundRobinScheduler: SchedulerPolicy {
   /// The global runqueue: queued vCPU IDs, oldest first.
   private var queue: [VCPUID] = []
   private var queued: [Bool] = []
+  /// pCPUs tickled whose softirq has not run yet: a second waker looks for another one.
+  private var tickled = CPUMask()
   private var switches: Int64 = 0
 
   public init(sliceNs: Int64) { self.sliceNs = sliceNs }
@@ -45,21 +50,34 @@ public final class RoundRobinScheduler: SchedulerPolicy {
   public func wake(_ vcpu: VCPUID, now: Int64) {
     if context.isRunning(vcpu) || queued[vcpu.index] { return }
     enqueue(vcpu)
-    // Tickle an idle pCPU the vCPU may run on: its own first, then the others in order.
+    kickIdle(for: vcpu, except: nil)
+  }
+
+  /// Tickle an idle, untickled pCPU `vcpu` may run on (not `except`, the one deciding now): its
+  /// own first, then the others in order. Returns whether it tickled one.
+  @discardableResult
+  private func kickIdle(for vcpu: VCPUID, except: PCPUID?) -> Bool {
     let allowed = context.hardAffinity(of: vcpu)
     let own = context.processor(vcpu)
-    if context.current(own) == nil {
-      context.tickle(own)
-      return
+    func free(_ p: PCPUID) -> Bool { p != except && context.current(p) == nil && !tickled.contains(p) }
+    if allowed.contains(own) && free(own) {
+      tickle(own)
+      return true
     }
     var cursor = allowed.first
     while let p = cursor {
-      if context.current(p) == nil {
-        context.tickle(p)
-        return
+      if free(p) {
+        tickle(p)
+        return true
       }
       cursor = allowed.next(atOrAfter: p.index + 1)
     }
+    return false
+  }
+
+  private func tickle(_ p: PCPUID) {
+    tickled.insert(p)
+    context.tickle(p)
   }
 
   public func sleep(_ vcpu: VCPUID, now: Int64) {
@@ -68,12 +86,15 @@ public final class RoundRobinScheduler: SchedulerPolicy {
   }
 
   public func schedule(on pcpu: PCPUID, now: Int64) -> ScheduleDecision {
+    tickled.remove(pcpu)
     let current = context.current(pcpu)
     if let current, context.isRunnable(current) { enqueue(current) }
     for (i, vcpu) in queue.enumerated() where context.hardAffinity(of: vcpu).contains(pcpu) {
       queue.remove(at: i)
       queued[vcpu.index] = false
       if vcpu != current { switches += 1 }
+      // Work is still waiting: wake an idle pCPU for the first waiter that could use one.
+      for waiting in queue where kickIdle(for: waiting, except: pcpu) { break }
       return ScheduleDecision(next: vcpu, runtimeNs: sliceNs)
     }
     return .idle
