@@ -109,12 +109,11 @@ public enum Runner {
     let sim = scenario.simulation
     var entities: [IdealShare.Entity] = []
     for (d, domain) in sim.domains.enumerated() {
-      let wanting = max(1, demands[d].perVCPU.filter { $0 > 0 }.count)
       for i in 0..<domain.vcpus {
         let weight: Double
         switch weights {
-        case .perVCPU: weight = Double(domain.weight)
-        case .perDomain: weight = Double(domain.weight) / Double(wanting)
+        // Per active vCPU is per vCPU here: a vCPU with no demand takes nothing either way.
+        case .perVCPU, .perActiveVCPU: weight = Double(domain.weight)
         case .equal: weight = 1
         }
         entities.append(

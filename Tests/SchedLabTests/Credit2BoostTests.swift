@@ -242,7 +242,9 @@ import Testing
   }
 
   @Test func exhaustionWithDontDeschedWarnsAndCounts() {
-    let policy = boost()
+    // Earmark charging: every boosted ns is paid from the bucket (overtake would not charge a
+    // vCPU that leads its runqueue by credit anyway).
+    let policy = boost(["boost_charge": .choice("earmark")])
     let engine = started(burners(2), policy)
     engine.run(until: Nanos.ms(1))
     let v = policy.context.current(PCPUID(0))!
@@ -329,7 +331,7 @@ import Testing
     if isFair {
       #expect(share <= fair + 0.02, "\(mode): web \(share)")
     } else {
-      #expect(share > fair + 0.3, "\(mode): web \(share)")
+      #expect(share > fair + 0.2, "\(mode): web \(share)")
     }
   }
 }

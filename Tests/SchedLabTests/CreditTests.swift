@@ -197,3 +197,70 @@ import Testing
     #expect(r.share("evader") >= low && r.share("evader") <= high, "\(mode): \(r.share("evader"))")
   }
 }
+
+/// Fidelity fixes of the review against `credit.c`.
+@Suite final class CreditFidelityTests {
+  var engines: [Engine] = []
+
+  /// Xen clears YIELD when the unit is dequeued (`__runq_remove`), not right after requeueing it,
+  /// and `csched_runq_steal` skips a unit that yielded. Three burners on 2 pCPUs: the current unit
+  /// of pCPU 0 yields; after pCPU 0's schedule it waits in the queue still flagged, and a steal by
+  /// pCPU 1 passes it over.
+  @Test func aYielderKeepsItsFlagWhileQueuedAndIsNotStolen() {
+    let config = Build.config(
+      Build.host(1, 2), (0..<3).map { DomainConfig(name: "b\($0)", workloads: [Build.burner()]) }, seconds: 1)
+    let policy = CreditScheduler(parameters: try! ParameterSet(specs: CreditScheduler.parameterSpecs))
+    let engine = Engine(config: config, policy: policy)
+    engines.append(engine)
+    engine.start()
+    engine.run(until: Nanos.ms(5))
+    let p0 = PCPUID(0)
+    let v = engine.current(on: p0)!
+    policy.yield(v, now: engine.now)
+    _ = policy.schedule(on: p0, now: engine.now)
+    #expect(policy.onRunq[v.index] && policy.yieldFlag[v.index], "the yielder waits with its flag set")
+    #expect(policy.steal(from: 0, to: 1, pri: CreditScheduler.priIdle, now: engine.now) != v.index)
+    // Dequeued, it loses the flag.
+    policy.runqRemove(v.index)
+    #expect(!policy.yieldFlag[v.index])
+  }
+}
+
+/// The engine calls the policy's `migrate` before it moves the vCPU (Xen's `sched_unit_move_locked`
+/// lets the scheduler's `migrate` see the old resource), as the op's documentation says.
+@Suite final class MigrateOrderTests {
+  /// A one-vCPU policy that asks for a migration to pCPU 1 and records what `migrate` sees.
+  final class Probe: SchedulerPolicy {
+    let name = "probe"
+    var context: SchedContext!
+    var seenProcessor: PCPUID?
+    var seenTarget: PCPUID?
+    func initialize(context: SchedContext) { self.context = context }
+    func insert(_ vcpu: VCPUID, now: Int64) {}
+    func wake(_ vcpu: VCPUID, now: Int64) { context.tickle(context.processor(vcpu)) }
+    func schedule(on pcpu: PCPUID, now: Int64) -> ScheduleDecision {
+      let v = VCPUID(0)
+      guard context.isRunnable(v), context.processor(v) == pcpu else { return .idle }
+      if now >= Nanos.ms(1) && pcpu == PCPUID(0) {
+        context.requestMigration(v)
+        return .idle
+      }
+      return ScheduleDecision(next: v, runtimeNs: Nanos.ms(1))
+    }
+    func pickResource(_ vcpu: VCPUID, now: Int64) -> PCPUID { PCPUID(1) }
+    func migrate(_ vcpu: VCPUID, to pcpu: PCPUID, now: Int64) {
+      seenProcessor = context.processor(vcpu)
+      seenTarget = pcpu
+    }
+  }
+
+  @Test func migrateSeesTheOldProcessor() {
+    let config = Build.config(Build.host(1, 2), [DomainConfig(name: "x", workloads: [Build.burner()])], seconds: 0.01)
+    let probe = Probe()
+    let engine = Engine(config: config, policy: probe)
+    let r = engine.run()
+    #expect(probe.seenProcessor == PCPUID(0) && probe.seenTarget == PCPUID(1))
+    #expect(engine.processor(of: VCPUID(0)) == PCPUID(1))
+    #expect(r.share("x") > 0.9)
+  }
+}

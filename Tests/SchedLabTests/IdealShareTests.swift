@@ -91,9 +91,31 @@ import Testing
     let scenario = try ScenarioLoader.parse(text, path: "inline.yaml")
     let demands = try Runner.measureDemands(scenario, scheduler: "credit2")
     let perVCPU = Runner.idealShares(scenario, demands: demands, weights: .perVCPU)
-    let perDomain = Runner.idealShares(scenario, demands: demands, weights: .perDomain)
+    let equal = Runner.idealShares(scenario, demands: demands, weights: .equal)
     #expect(abs(perVCPU[0] - 2.0 / 3) < 1e-6 && abs(perVCPU[1] - 1.0 / 3) < 1e-6)
-    #expect(abs(perDomain[0] - 0.5) < 1e-6 && abs(perDomain[1] - 0.5) < 1e-6)
+    #expect(abs(equal[0] - 2.0 / 3) < 1e-6 && abs(equal[1] - 1.0 / 3) < 1e-6)
+  }
+
+  /// Credit1's weights count once per active vCPU (`csched_acct` sums weight × active units), so a
+  /// 1-vCPU and a 4-vCPU burner domain of equal weight on 2 pCPUs are owed 0.4 and 1.6, and that is
+  /// what SchedLab's credit1 gives them. The oracle used to split the weight over the domain's vCPUs
+  /// (1.0 / 1.0) and report a ±0.6 unfairness that is not there.
+  @Test func credit1WeightsCountPerActiveVCPU() throws {
+    let text = """
+      host: {cores: 2}
+      scheduler: credit
+      duration: 6s
+      warmup: 1s
+      domains:
+        - {name: one, workloads: [{type: burner}]}
+        - {name: four, vcpus: 4, workloads: [{type: burner}]}
+      """
+    let scenario = try ScenarioLoader.parse(text, path: "inline.yaml")
+    let e = try Runner.evaluate(scenario)
+    let ideal = try #require(e.ideal)
+    #expect(e.policy.weights == .perActiveVCPU)
+    #expect(abs(ideal[0] - 0.4) < 1e-6 && abs(ideal[1] - 1.6) < 1e-6)
+    #expect(abs(e.result.domains[0].share - 0.4) < 0.02 && abs(e.result.domains[1].share - 1.6) < 0.02)
   }
 
   @Test func seedExampleScenarioEndToEnd() throws {

@@ -101,8 +101,10 @@ extension Engine {
     migrating[v] = false
     let target = policy.pickResource(VCPUID(v), now: now)
     precondition(affinity[v].contains(target), "pickResource chose a pCPU outside v\(v)'s affinity")
-    processor[v] = target.rawValue
+    // Xen's `sched_unit_move_locked`: the scheduler's `migrate` sees the old processor; the unit's
+    // resource is the new one afterwards (credit2 sets it at the end of its migrate).
     policy.migrate(VCPUID(v), to: target, now: now)
+    processor[v] = target.rawValue
     if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
   }
 

@@ -20,9 +20,12 @@ extension CreditScheduler {
     nrRunnable[context.processor(VCPUID(v)).index] += 1
   }
 
+  /// `__runq_remove`: dequeuing a unit also clears its YIELD flag (Xen clears it "when scheduling
+  /// back in", so a yielder keeps the flag, and is not stolen, while it waits).
   func runqRemoveRaw(_ v: Int, cpu: Int) {
     if let i = runq[cpu].firstIndex(of: Int32(v)) { runq[cpu].remove(at: i) }
     onRunq[v] = false
+    yieldFlag[v] = false
   }
 
   func runqRemove(_ v: Int) {

@@ -26,8 +26,8 @@ extension CreditScheduler {
         runqInsertRaw(scurr)
       } else {
         nrRunnable[cpu] -= 1
+        yieldFlag[scurr] = false
       }
-      yieldFlag[scurr] = false
     }
     var snext = -1
     while true {
@@ -87,7 +87,8 @@ extension CreditScheduler {
     for u in runq[peer] {
       let v = Int(u)
       if pri[v] <= minimum { break }
-      if context.isRunning(VCPUID(v)) { continue }
+      // A unit that yielded is waiting for a reason: not stolen.
+      if yieldFlag[v] || context.isRunning(VCPUID(v)) { continue }
       let hot = migrationDelayNs > 0 && now - lastSchedTime[v] < migrationDelayNs
       if !hot && context.hardAffinity(of: VCPUID(v)).contains(PCPUID(cpu)) {
         runqRemove(v)

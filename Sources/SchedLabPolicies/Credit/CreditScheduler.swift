@@ -107,7 +107,7 @@ public final class CreditScheduler: SchedulerPolicy {
   public static let descriptor = PolicyDescriptor(
     name: "credit", aliases: ["credit1"],
     summary: "Xen's credit1: 30 ms accounting, 10 ms ticks, BOOST/UNDER/OVER, per-pCPU runqueues, stealing",
-    weights: .perDomain, parameters: CreditScheduler.parameterSpecs, make: { CreditScheduler(parameters: $0) })
+    weights: .perActiveVCPU, parameters: CreditScheduler.parameterSpecs, make: { CreditScheduler(parameters: $0) })
 
   public init(parameters: ParameterSet) {
     let tsliceMs = parameters.integer("tslice_ms")

@@ -119,8 +119,11 @@ public struct ParameterError: Error, Hashable, Sendable {
 public enum WeightSemantics: String, Hashable, Sendable {
   /// Every vCPU competes with its domain's weight (credit2): a 4-vCPU domain weighs like four VMs.
   case perVCPU = "per-vcpu"
-  /// The domain's weight is shared among its active vCPUs (credit1).
-  case perDomain = "per-domain"
+  /// Every *active* vCPU adds its domain's weight (credit1: `csched_acct` sums weight × active
+  /// units, so a domain's credit is proportional to weight × its active vCPUs). In the oracle this
+  /// is per-vCPU weighting: a vCPU that wants nothing is inactive and takes nothing either way, so a
+  /// 1-vCPU and a 4-vCPU burner domain on 2 pCPUs get 0.4 and 1.6.
+  case perActiveVCPU = "per-active-vcpu"
   /// Weights are ignored; every vCPU is equal (rr).
   case equal = "equal"
 }
