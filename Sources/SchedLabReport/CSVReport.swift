@@ -7,7 +7,7 @@ public enum CSVReport {
     "scenario", "scheduler", "seed", "domain", "weight", "cap", "vcpus", "demand", "share", "ideal_share",
     "share_minus_ideal", "window_min", "window_max", "window_stdev", "wake_p50_ns", "wake_p90_ns", "wake_p99_ns",
     "wake_p999_ns", "wake_max_ns", "preempt_wait_p99_ns", "deadline_misses", "jobs_completed", "server_completed",
-    "server_p99_ns",
+    "server_p99_ns", "host_model",
   ]
 
   public static func render(_ evaluations: [Evaluation]) -> String {
@@ -27,6 +27,7 @@ public enum CSVReport {
           String(dom.wakeLatency.maxNs), String(dom.preemptWait.p99Ns),
           String(periodic.reduce(0) { $0 + $1.deadlineMisses }), String(periodic.reduce(0) { $0 + $1.completed }),
           String(servers.reduce(0) { $0 + $1.completed }), String(servers.map(\.response.p99Ns).max() ?? 0),
+          e.result.hostModel.name,
         ]
         lines.append(fields.map(quote).joined(separator: ","))
       }

@@ -4,7 +4,7 @@ public import SchedLabEvaluation
 /// The JSON result format (documented in the README). Keys and their order are stable; shares are
 /// fractions of one pCPU with 6 decimals; times are integer nanoseconds.
 public enum JSONReport {
-  public static let formatVersion = 1
+  public static let formatVersion = 2
 
   public static func render(_ evaluations: [Evaluation], version: String) -> String {
     var w = JSONWriter()
@@ -72,6 +72,14 @@ public enum JSONReport {
     w.int("cores_per_socket", r.topology.coresPerSocket)
     w.int("threads_per_core", r.topology.threadsPerCore)
     w.int("pcpus", r.host.pcpus)
+    w.open("model")
+    w.string("name", r.hostModel.name)
+    w.int("context_switch_ns", r.hostModel.contextSwitchNs)
+    w.int("migration_ns", r.hostModel.migrationNs)
+    w.int("cross_socket_migration_ns", r.hostModel.crossSocketMigrationNs)
+    w.int("wake_ipi_ns", r.hostModel.wakeIPINs)
+    w.double("smt_speed", Double(r.hostModel.smtSpeedPermille) / 1000, digits: 3)
+    w.close()
     w.double("context_switches_per_s", r.host.contextSwitchesPerS, digits: 3)
     w.double("migrations_per_s", r.host.migrationsPerS, digits: 3)
     w.double("idle_fraction", r.host.idleFraction)

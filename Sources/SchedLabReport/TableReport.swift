@@ -10,7 +10,7 @@ public enum TableReport {
     out.append(
       "scenario \(e.scenario.name) | scheduler \(r.scheduler) | seed \(r.seed) | "
         + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
-        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore))")
+        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(r.hostModel.name)")
     var rows: [[String]] = [
       [
         "domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",
@@ -104,6 +104,7 @@ public enum TableReport {
       "host: \(Format.fixed(r.host.contextSwitchesPerS, 0)) context switches/s, "
         + "\(Format.fixed(r.host.migrationsPerS, 0)) migrations/s, idle \(Format.fixed(r.host.idleFraction * 100, 1))%, "
         + "\(r.host.events) events")
+    out.append("host model: \(r.hostModel)")
     if let demands = e.demands {
       let sources = Set(demands.map(\.source.rawValue)).sorted().joined(separator: "+")
       out.append("ideal: weighted max-min fair share (\(e.policy.weights.rawValue) weights), demand \(sources)")
@@ -128,8 +129,8 @@ public enum TableReport {
   public static func summary(_ evaluations: [Evaluation]) -> String {
     var rows: [[String]] = [
       [
-        "scenario", "scheduler", "domain", "share", "ideal", "diff", "win min", "wake p99", "max", "jobs missed",
-        "req/s", "resp p99",
+        "scenario", "scheduler", "host model", "domain", "share", "ideal", "diff", "win min", "wake p99", "max",
+        "jobs missed", "req/s", "resp p99",
       ]
     ]
     for e in evaluations {
@@ -137,7 +138,7 @@ public enum TableReport {
         let jobs = dom.workloads.filter(\.hasJobs)
         let requests = dom.workloads.filter { $0.category != .jobs && $0.category != .load && $0.category != .lock }
         rows.append([
-          e.scenario.name, e.result.scheduler, dom.name, Format.fixed(dom.share, 3),
+          e.scenario.name, e.result.scheduler, e.result.hostModel.name, dom.name, Format.fixed(dom.share, 3),
           e.ideal.map { Format.fixed($0[d], 3) } ?? "-", e.ideal.map { signed(dom.share - $0[d]) } ?? "-",
           Format.fixed(dom.window.min, 3), latency(dom.wakeLatency.p99Ns, dom.wakeLatency.count),
           latency(dom.wakeLatency.maxNs, dom.wakeLatency.count),
@@ -147,7 +148,7 @@ public enum TableReport {
         ])
       }
     }
-    return Format.table(rows, rightAligned: Set(3...11)) + "\n"
+    return Format.table(rows, rightAligned: Set(4...12)) + "\n"
   }
 
   /// Side by side: one row per domain, share / ideal / wake p99 for each scheduler.
@@ -167,8 +168,10 @@ public enum TableReport {
       }
       rows.append(row)
     }
+    let t = first.result.topology
     var out =
-      "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs))\n"
+      "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs)) | "
+      + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(first.result.hostModel.name)\n"
     out += Format.table(rows, rightAligned: Set(1..<header.count)) + "\n"
     var host: [[String]] = [["host"] + evaluations.map(\.result.scheduler)]
     host.append(["context switches/s"] + evaluations.map { Format.fixed($0.result.host.contextSwitchesPerS, 0) })

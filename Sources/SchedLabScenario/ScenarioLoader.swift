@@ -9,7 +9,6 @@ public enum ScenarioLoader {
     "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
     "context_switch", "guest_tick", "tie_shuffle", "domains", "control", "expect",
   ]
-  static let hostKeys = ["sockets", "cores", "threads"]
   static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "workloads"]
 
   /// Load and validate the scenario at `path`.
@@ -44,18 +43,8 @@ public enum ScenarioLoader {
     let description = try top.string("description", default: "")
 
     let hostNode = try top.required("host")
-    var host = try MapReader(hostNode, path: "host", context: context)
-    let sockets = try host.integer("sockets", default: 1, range: 1...64)
-    let cores = try host.integer("cores", default: 1, range: 1...256)
-    let threads = try host.integer("threads", default: 1, range: 1...8)
-    try host.finish(allowed: hostKeys)
-    guard sockets * cores * threads <= CPUMask.capacity else {
-      throw context.error(
-        hostNode, "host",
-        "\(sockets) x \(cores) x \(threads) = \(sockets * cores * threads) pCPUs; at most \(CPUMask.capacity) are supported"
-      )
-    }
-    let topology = HostTopology(sockets: sockets, coresPerSocket: cores, threadsPerCore: threads)
+    let (topology, hostModel) = try HostParser.parse(
+      hostNode, topLevelContextSwitch: top.optional("context_switch"), context: context)
 
     let schedulerNode = try top.required("scheduler")
     let scheduler = try Values.string(schedulerNode, "scheduler", context)
@@ -76,7 +65,6 @@ public enum ScenarioLoader {
     let seed = try top.integer("seed", default: 1, range: 0...Int.max)
     let window = try top.duration("window", default: Nanos.s(1))
     guard window > 0 else { throw context.error(root, "window", "must be positive") }
-    let contextSwitch = try top.duration("context_switch", default: 0)
     let guestTick = try top.duration("guest_tick", default: Nanos.ms(4))
     guard guestTick > 0 else { throw context.error(root, "guest_tick", "must be positive") }
     let tieShuffle = try top.bool("tie_shuffle", default: false)
@@ -120,7 +108,7 @@ public enum ScenarioLoader {
 
     let simulation = SimulationConfig(
       topology: topology, domains: domains, durationNs: duration, warmupNs: warmup, seed: UInt64(seed),
-      contextSwitchNs: contextSwitch, windowNs: window, guestTickNs: guestTick, tieShuffle: tieShuffle)
+      hostModel: hostModel, windowNs: window, guestTickNs: guestTick, tieShuffle: tieShuffle)
     var scenario = Scenario(
       name: name, description: description, path: path, simulation: simulation, scheduler: scheduler,
       parameters: parameters, declaredDemand: declared)

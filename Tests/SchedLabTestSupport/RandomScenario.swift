@@ -48,6 +48,6 @@ public enum RandomScenario {
     }
     return SimulationConfig(
       topology: topology, domains: domains, durationNs: Int64(seconds * 1e9), warmupNs: 0, seed: seed,
-      contextSwitchNs: pick(2) == 0 ? 0 : Nanos.us(rng.below(5)))
+      hostModel: [.ideal, HostModel(name: "custom", contextSwitchNs: Nanos.us(rng.below(5))), .realistic][pick(3)])
   }
 }

@@ -1,12 +1,21 @@
 /// The `schedule()` path (Xen's SCHEDULE_SOFTIRQ handler), runstate changes, wake, block, yield and
 /// migration, following `xen/common/sched/core.c` with scheduling granularity 1.
 extension Engine {
-  /// Raise `SCHEDULE_SOFTIRQ` on `pcpu`: the handler runs at the current time, after the events
-  /// already queued for this instant. Raising it twice before it runs has no further effect.
-  @usableFromInline @inline(__always) func raiseSoftirq(_ pcpu: Int) {
-    if softirqPending[pcpu] { return }
+  /// Raise `SCHEDULE_SOFTIRQ` on `pcpu`, `delay` from now (0: at the current time, after the events
+  /// already queued for this instant). Raising it again before it runs has no further effect,
+  /// unless the new raise is due earlier (a local raise overtaking an IPI in flight).
+  @usableFromInline @inline(__always) func raiseSoftirq(_ pcpu: Int, after delay: Int64 = 0) {
+    let at = now + delay
+    if softirqPending[pcpu] && softirqAt[pcpu] <= at { return }
     softirqPending[pcpu] = true
-    queue.push(time: now, kind: .softirq, target: Int32(pcpu))
+    softirqAt[pcpu] = at
+    softirqGen[pcpu] &+= 1
+    queue.push(time: at, kind: .softirq, target: Int32(pcpu), token: softirqGen[pcpu])
+  }
+
+  /// A policy's tickle: immediate on the pCPU whose softirq is running, an IPI anywhere else.
+  @usableFromInline @inline(__always) func tickle(_ pcpu: Int) {
+    raiseSoftirq(pcpu, after: pcpu == executingPCPU ? 0 : hostModel.wakeIPINs)
   }
 
   @inline(__always) func setRunstate(_ v: Int, _ state: Runstate) {
@@ -62,6 +71,7 @@ extension Engine {
       precondition(runnable[next] && !parked[next], "policy picked v\(next), which is not runnable")
       precondition(affinity[next].contains(PCPUID(p)), "policy picked v\(next) outside its hard affinity")
       running[next] = true
+      let previousCPU = Int(lastRanOn[next])
       if lastRanOn[next] >= 0 && lastRanOn[next] != Int32(p) { metrics.migrations += 1 }
       lastRanOn[next] = Int32(p)
       processor[next] = Int32(p)
@@ -76,12 +86,14 @@ extension Engine {
         metrics.domainPreemptWait[d].record(now - preemptStamp[next])
       }
       preemptStamp[next] = -1
-      guestDispatch(next, at: now + config.contextSwitchNs)
+      if smtContention { guests[next].speedPermille = siblingSpeed(p) }
+      guestDispatch(next, at: now + hostModel.contextSwitchNs + migrationStall(next, from: previousCPU, to: p))
       if migrating[next] { raiseSoftirq(p) }
     } else {
       idleSince[p] = now
     }
     current[p] = Int32(next)
+    if smtContention && (prev < 0) != (next < 0) { siblingsChanged(p) }
     metrics.contextSwitches += 1
     if !observers.isEmpty {
       for o in observers {
@@ -150,5 +162,54 @@ extension Engine {
   func yieldVCPU(_ v: Int) {
     policy.yield(VCPUID(v), now: now)
     raiseSoftirq(Int(processor[v]))
+  }
+
+  // MARK: Host costs
+
+  /// The cache-refill stall of a vCPU dispatched on `cpu` after last running on `from` (-1: never
+  /// ran): none on the same core (SMT siblings share its caches), else the model's in-socket or
+  /// cross-socket migration cost.
+  @inline(__always) func migrationStall(_ v: Int, from: Int, to cpu: Int) -> Int64 {
+    guard from >= 0 && from != cpu else { return 0 }
+    let from = PCPUID(from)
+    let to = PCPUID(cpu)
+    if topology.core(of: from) == topology.core(of: to) { return 0 }
+    return topology.socket(of: from) == topology.socket(of: to)
+      ? hostModel.migrationNs : hostModel.crossSocketMigrationNs
+  }
+
+  /// The guest speed on `cpu`: reduced while any of its SMT siblings is busy.
+  @inline(__always) func siblingSpeed(_ cpu: Int) -> Int64 {
+    var busy = false
+    var cursor = siblingsOf[cpu].first
+    while let s = cursor {
+      if current[s.index] >= 0 {
+        busy = true
+        break
+      }
+      cursor = siblingsOf[cpu].next(atOrAfter: s.index + 1)
+    }
+    return busy ? hostModel.smtSpeedPermille : 1000
+  }
+
+  /// `cpu` went from idle to busy or back: the guests on its siblings change speed. Each is charged
+  /// at its old speed up to now, then re-planned at the new one.
+  func siblingsChanged(_ cpu: Int) {
+    var cursor = siblingsOf[cpu].first
+    while let s = cursor {
+      let v = Int(current[s.index])
+      if v >= 0 {
+        let speed = siblingSpeed(s.index)
+        if speed != guests[v].speedPermille {
+          guestAdvance(v)
+          guests[v].speedPermille = speed
+          if guests[v].onCPU {
+            guests[v].progressGen &+= 1
+            guestPick(v)
+          }
+        }
+      }
+      cursor = siblingsOf[cpu].next(atOrAfter: s.index + 1)
+    }
   }
 }

@@ -69,16 +69,23 @@ extension Engine {
     return true
   }
 
-  /// Charge CPU time from `activityStart` to now to the current activity.
+  /// Charge CPU time from `activityStart` to now to the current activity: the work done is the
+  /// time elapsed at the guest's speed (full speed unless an SMT sibling is busy).
   @inline(__always) func guestAdvance(_ v: Int) {
     let elapsed = now - guests[v].activityStart
     guard elapsed > 0 else { return }
     guests[v].activityStart = now
+    var work = elapsed
+    if guests[v].speedPermille < 1000 {
+      let scaled = elapsed * guests[v].speedPermille + guests[v].speedResidue
+      work = scaled / 1000
+      guests[v].speedResidue = scaled % 1000
+    }
     if guests[v].inHandler {
-      guests[v].handlerRemaining -= elapsed
+      guests[v].handlerRemaining -= work
     } else if guests[v].activeTask >= 0 {
       let t = Int(guests[v].activeTask)
-      tasks[t].remaining -= elapsed
+      tasks[t].remaining -= work
       if !tasks[t].realtime { guests[v].sliceUsed += elapsed }
       if tasks[t].kind == .spinlock && tasks[t].lockPhase == .spinning {
         metrics.workloads[Int(tasks[t].metric)].spinNs += elapsed
@@ -147,7 +154,13 @@ extension Engine {
 
   @inline(__always) func armProgress(_ v: Int, after work: Int64) {
     guests[v].progressGen &+= 1
-    let at = max(now, guests[v].activityStart) + work
+    var wall = work
+    let speed = guests[v].speedPermille
+    if speed < 1000 && work < Int64.max / 2000 {  // (a burner's endless work needs no scaling)
+      // The wall time in which `work` gets done at this speed, rounded up (the residue is done).
+      wall = max(0, (work * 1000 - guests[v].speedResidue + speed - 1) / speed)
+    }
+    let at = max(now, guests[v].activityStart) + wall
     queue.push(time: at, kind: .guestProgress, target: Int32(v), token: guests[v].progressGen)
   }
 

@@ -22,6 +22,17 @@ public final class Engine {
   // pCPUs
   @usableFromInline var current: [Int32]
   @usableFromInline var softirqPending: [Bool]
+  /// When the pending softirq of each pCPU runs, and its generation (a local raise overtakes a
+  /// remote tickle still in flight).
+  @usableFromInline var softirqAt: [Int64]
+  @usableFromInline var softirqGen: [UInt32]
+  /// The pCPU whose softirq is running now (-1: none): tickling it needs no IPI.
+  @usableFromInline var executingPCPU = -1
+  /// The host's costs, and whether SMT contention is modelled (siblings exist and run slower).
+  public let hostModel: HostModel
+  @usableFromInline let smtContention: Bool
+  /// Each pCPU's SMT siblings, itself excluded.
+  @usableFromInline var siblingsOf: [CPUMask] = []
   @usableFromInline var sTimerGen: [UInt32]
   @usableFromInline var idleSince: [Int64]
 
@@ -82,6 +93,15 @@ public final class Engine {
     let vcpus = config.totalVCPUs
     current = Array(repeating: -1, count: pcpus)
     softirqPending = Array(repeating: false, count: pcpus)
+    softirqAt = Array(repeating: 0, count: pcpus)
+    softirqGen = Array(repeating: 0, count: pcpus)
+    hostModel = config.hostModel
+    smtContention = config.topology.threadsPerCore > 1 && config.hostModel.smtSpeedPermille < 1000
+    siblingsOf = (0..<pcpus).map { p in
+      var mask = config.topology.siblings(of: PCPUID(p))
+      mask.remove(PCPUID(p))
+      return mask
+    }
     sTimerGen = Array(repeating: 0, count: pcpus)
     idleSince = Array(repeating: 0, count: pcpus)
     vDomain = []
@@ -178,8 +198,11 @@ public final class Engine {
     let target = Int(event.target)
     switch event.kind {
     case .softirq:
+      guard event.token == softirqGen[target] else { return }
       softirqPending[target] = false
+      executingPCPU = target
       doSchedule(target)
+      executingPCPU = -1
     case .sTimer:
       if event.token == sTimerGen[target] { raiseSoftirq(target) }
     case .guestProgress:

@@ -60,8 +60,9 @@ public struct SchedContext {
 
   // MARK: Actions
 
-  /// Send `SCHEDULE_SOFTIRQ` to `p` (a tickle / IPI).
-  @inlinable public func tickle(_ p: PCPUID) { engine.raiseSoftirq(p.index) }
+  /// Send `SCHEDULE_SOFTIRQ` to `p` (a tickle): an IPI, which takes the host model's wake-up IPI
+  /// latency, unless `p` is the pCPU whose softirq is running.
+  @inlinable public func tickle(_ p: PCPUID) { engine.tickle(p.index) }
 
   /// Ask the core to migrate a running vCPU (Xen: set `_VPF_migrating` and tickle): once it is
   /// switched out and its context saved, the engine calls `pickResource`, `migrate` and `wake`.

@@ -35,6 +35,11 @@ import DequeModule
   @usableFromInline var dontDesched = false
   /// Interrupts masked by a critical section (not by a handler): pending handlers wait.
   @usableFromInline var sectionMasked = false
+  /// Speed of the guest's progress, per mille of full speed (below 1000 while an SMT sibling of
+  /// its pCPU is busy, on a host model with SMT contention).
+  @usableFromInline var speedPermille: Int64 = 1000
+  /// Work below one ns carried between charges at reduced speed (in thousandths of a ns).
+  @usableFromInline var speedResidue: Int64 = 0
 
   init(vcpu: Int32, firstTask: Int32, taskCount: Int32) {
     self.vcpu = vcpu

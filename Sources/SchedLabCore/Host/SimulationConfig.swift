@@ -35,9 +35,8 @@ public struct SimulationConfig: Hashable, Sendable {
   /// Metrics are reset at the end of the warm-up; the first `warmupNs` are simulated, not measured.
   public var warmupNs: Int64
   public var seed: UInt64
-  /// Cost of a context switch between two different vCPUs (0 by default): the incoming vCPU's guest
-  /// makes no progress for this long.
-  public var contextSwitchNs: Int64
+  /// The host's costs (context switch, migration, wake-up IPI, SMT contention); ideal by default.
+  public var hostModel: HostModel
   /// Window for per-window share statistics.
   public var windowNs: Int64
   /// Guest round-robin tick between normal tasks.
@@ -47,7 +46,7 @@ public struct SimulationConfig: Hashable, Sendable {
 
   public init(
     topology: HostTopology, domains: [DomainConfig], durationNs: Int64, warmupNs: Int64 = 0, seed: UInt64 = 1,
-    contextSwitchNs: Int64 = 0, windowNs: Int64 = Nanos.s(1), guestTickNs: Int64 = Nanos.ms(4),
+    hostModel: HostModel = .ideal, windowNs: Int64 = Nanos.s(1), guestTickNs: Int64 = Nanos.ms(4),
     tieShuffle: Bool = false
   ) {
     self.topology = topology
@@ -55,7 +54,7 @@ public struct SimulationConfig: Hashable, Sendable {
     self.durationNs = durationNs
     self.warmupNs = warmupNs
     self.seed = seed
-    self.contextSwitchNs = contextSwitchNs
+    self.hostModel = hostModel
     self.windowNs = windowNs
     self.guestTickNs = guestTickNs
     self.tieShuffle = tieShuffle

@@ -7,6 +7,8 @@ public struct RunResult: Sendable {
   public var warmupNs: Int64
   public var measuredNs: Int64
   public var topology: HostTopology
+  /// The host model (costs) the run used.
+  public var hostModel: HostModel
   public var domains: [DomainResult]
   public var host: HostResult
   public var counters: [PolicyCounter]
@@ -149,7 +151,7 @@ extension Engine {
       events: metrics.events, traceHash: traceHash)
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
-      measuredNs: measured, topology: topology, domains: domains, host: host, counters: policy.counters(),
+      measuredNs: measured, topology: topology, hostModel: hostModel, domains: domains, host: host, counters: policy.counters(),
       log: log, controls: controlRecords)
   }
 }
