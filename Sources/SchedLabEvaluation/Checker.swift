@@ -130,6 +130,8 @@ public enum Checker {
       var names: Set<String> = [policy.name]
       names.formUnion(policy.aliases)
       if let given = options.policyName { names.insert(given) }
+      // `NAME@MODEL` marks hold only on that host model (e.g. `credit@ideal`).
+      for name in names { names.insert("\(name)@\(s.simulation.hostModel.name)") }
       for (k, e) in s.expectations.enumerated() {
         let seeds = perSeed.map { $0[k] }
         let worst = seeds.max { $0.score < $1.score }!

@@ -54,7 +54,8 @@ public struct Expectation: Hashable, Sendable {
   public var baseline: String?
   public var minVsBaseline: Double?
   public var maxVsBaseline: Double?
-  /// Schedulers this expectation is expected to fail under (XFAIL; a pass is then XPASS).
+  /// Schedulers this expectation is expected to fail under (XFAIL; a pass is then XPASS): a name, or
+  /// `NAME@MODEL` for a failure expected only on that host model (`credit@ideal`).
   public var xfail: [String]
   /// The file's explanation (`why:`), shown with XFAIL verdicts in JUnit output.
   public var why: String?

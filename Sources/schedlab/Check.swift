@@ -30,6 +30,11 @@ struct Check: ParsableCommand {
   @Option(name: .long, help: "Also write JUnit XML (one testcase per expectation) to this file.")
   var junit: String?
 
+  @Option(
+    name: .customLong("host-model"),
+    help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
+  var hostModel: String?
+
   func run() throws {
     guard jobs >= 1 else { throw CLIError(message: "--jobs: must be at least 1") }
     let range = try seeds.map(Self.parseSeeds)
@@ -42,8 +47,13 @@ struct Check: ParsableCommand {
       }
       policy = p
     }
+    let model = try HostModelOption.parse(hostModel)
     var scenarios: [Scenario] = []
-    for file in try scenarioFiles(paths) { scenarios.append(try ScenarioLoader.load(path: file)) }
+    for file in try scenarioFiles(paths) {
+      var scenario = try ScenarioLoader.load(path: file)
+      if let model { scenario.simulation.hostModel = model }
+      scenarios.append(scenario)
+    }
     guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {
       throw CLIError(message: "\(paths.joined(separator: " ")): no scenario has an `expect:` list")
     }

@@ -33,7 +33,14 @@ struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "Simulated duration, e.g. 10s or 500ms (overrides the file's).")
   var duration: String?
 
+  @Option(
+    name: .customLong("host-model"),
+    help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
+  var hostModel: String?
+
   func apply(_ scenario: Scenario) throws -> Scenario {
+    var scenario = scenario
+    if let model = try HostModelOption.parse(hostModel) { scenario.simulation.hostModel = model }
     var ns: Int64?
     if let duration {
       guard let parsed = ScenarioValues.duration(duration), parsed > 0 else {
@@ -74,4 +81,16 @@ func scenarioFiles(_ paths: [String]) throws -> [String] {
     }
   }
   return files
+}
+
+/// `--host-model NAME`: a preset host model that replaces each scenario's.
+enum HostModelOption {
+  static func parse(_ name: String?) throws -> HostModel? {
+    guard let name else { return nil }
+    guard let model = HostModel.named(name) else {
+      throw CLIError(
+        message: "--host-model: unknown host model '\(name)' (known: \(HostModel.presets.map(\.name).joined(separator: ", ")))")
+    }
+    return model
+  }
 }

@@ -63,6 +63,12 @@ public struct HostModel: Hashable, Sendable, CustomStringConvertible {
     name: "realistic", contextSwitchNs: 3_000, migrationNs: 50_000, crossSocketMigrationNs: 100_000,
     wakeIPINs: 2_000, smtSpeedPermille: 650)
 
+  /// The named presets.
+  public static let presets: [HostModel] = [.ideal, .realistic]
+
+  /// A preset by name, or nil.
+  public static func named(_ name: String) -> HostModel? { presets.first { $0.name == name } }
+
   /// Whether every cost is zero and siblings run at full speed.
   public var isIdeal: Bool {
     contextSwitchNs == 0 && migrationNs == 0 && crossSocketMigrationNs == 0 && wakeIPINs == 0
