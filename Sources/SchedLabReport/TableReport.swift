@@ -10,7 +10,8 @@ public enum TableReport {
     out.append(
       "scenario \(e.scenario.name) | scheduler \(r.scheduler) | seed \(r.seed) | "
         + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
-        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(r.hostModel.name)")
+        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(r.hostModel.name)"
+    )
     var rows: [[String]] = [
       [
         "domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",

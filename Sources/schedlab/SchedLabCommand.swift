@@ -89,7 +89,9 @@ enum HostModelOption {
     guard let name else { return nil }
     guard let model = HostModel.named(name) else {
       throw CLIError(
-        message: "--host-model: unknown host model '\(name)' (known: \(HostModel.presets.map(\.name).joined(separator: ", ")))")
+        message:
+          "--host-model: unknown host model '\(name)' (known: \(HostModel.presets.map(\.name).joined(separator: ", ")))"
+      )
     }
     return model
   }

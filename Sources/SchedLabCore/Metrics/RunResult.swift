@@ -151,7 +151,8 @@ extension Engine {
       events: metrics.events, traceHash: traceHash)
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
-      measuredNs: measured, topology: topology, hostModel: hostModel, domains: domains, host: host, counters: policy.counters(),
+      measuredNs: measured, topology: topology, hostModel: hostModel, domains: domains, host: host,
+      counters: policy.counters(),
       log: log, controls: controlRecords)
   }
 }

@@ -147,7 +147,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   }
 
   public convenience init() {
-    self.init(parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters), name: "credit2-boost")
+    self.init(
+      parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters), name: "credit2-boost")
   }
 
   public override func initialize(context: SchedContext) {
