@@ -2,31 +2,36 @@ public import SchedLabCore
 
 /// `credit2-boost`: credit2 plus the "boost credit" proposal of the 2023–24 xen-devel thread
 /// "Sketch of an idea for handling the 'mixed workload' problem" (George Dunlap, Demi Marie
-/// Obenour). The proposal was never implemented upstream; this is one reading of it, and every
-/// interpretation is listed below.
+/// Obenour). The proposal was never implemented upstream. Two readings are registered:
+/// `credit2-boost` (the default choices below, which keep every VM to its fair share) and
+/// `credit2-boost-proposal` (the proposal read literally: `boost_charge: split`,
+/// `boosted_run_ratelimit: credit`). Every interpretation is numbered below.
 ///
 /// Design. Each vCPU has a boost credit ratio (default 25%) and a default boost interval (500 us);
 /// each domain has a maximum boost credit (default 2.5 ms, set by dom0). At every credit
-/// assignment the credit a vCPU receives is split: the ratio goes to a boost bucket, the rest to
-/// its normal credit. Runqueues order boosted vCPUs first, by boost credit, then the others by
-/// normal credit. A boosted vCPU burns boost credit (at the same weighted rate). A vCPU becomes
-/// boosted when an interrupt is delivered to it (unless the source is storming), or when Xen is
-/// about to preempt it while its interrupts are masked or its `dont_desched` flag is set. The
-/// boost ends when the interval ends, when its boost credit runs out (even with `dont_desched`
-/// set: then a warning is logged and counted), when an interrupt handler returns or interrupts are
-/// unmasked while `dont_desched` is clear, or when the guest yields. With `boost: false` nothing is
-/// ever boosted and no credit is split: the policy is credit2, decision for decision.
+/// assignment a vCPU gets a boost bucket of the ratio of it. Runqueues order boosted vCPUs first,
+/// by boost credit, then the others by normal credit. A boosted vCPU burns boost credit (at the
+/// same weighted rate). A vCPU becomes boosted when an interrupt is delivered to it (unless the
+/// source is storming), or when credit2 is about to preempt it while its interrupts are masked or
+/// its `dont_desched` flag is set. The boost ends when the interval ends, when its boost credit
+/// runs out (even with `dont_desched` set: then a warning is logged and counted), when an
+/// interrupt handler returns or interrupts are unmasked while `dont_desched` is clear, or when
+/// the guest yields. With `boost: false` nothing is ever boosted and no credit is split: the
+/// policy is credit2, decision for decision.
 ///
 /// Interpretations (the thread leaves these open):
-/// 1. Split at assignment: of an increment I, `min(ratio·I, max boost credit)` refills the boost
-///    bucket, which does not carry over between epochs; the normal credit gets the rest and is
-///    clipped at `CREDIT_INIT − boost share + CARRYOVER_MAX`, so a vCPU's total credit per epoch
-///    stays CREDIT_INIT: more boost credit means less normal priority, as George put it.
-/// 2. The reset condition (best runnable unit out of credit) reads normal credit plus what is left
-///    of the boost bucket: an epoch lasts until units have spent their whole assignment, so a unit
-///    that never boosts runs on its normal credit below zero instead of losing the bucket, and a
-///    unit that boosts gets no more CPU than one that does not. Unused boost credit is not carried
-///    into the next epoch.
+/// 1. `boost_charge: split` (the proposal): of an increment I, `min(ratio·I, max boost credit)`
+///    refills the boost bucket, which does not carry over between epochs; the normal credit gets
+///    the rest and is clipped at `CREDIT_INIT − boost share + CARRYOVER_MAX`: more boost credit
+///    means less normal priority, as George put it. Boosted time burns only the bucket. The other
+///    charges (`earmark`, `overtake`, interpretation 12) keep the assignment whole as normal
+///    credit and burn it for boosted time too, so boost reorders and never adds CPU.
+/// 2. With `split`, the reset condition (best runnable unit out of credit) reads normal credit plus
+///    what is left of the boost bucket: an epoch lasts until units have spent their whole
+///    assignment, so a unit that never boosts runs on its normal credit below zero instead of
+///    losing the bucket. Unused boost credit is not carried into the next epoch. (Even so, a unit
+///    whose bucket goes unused carries its below-zero normal credit into the next epoch as a
+///    deficit, so VMs that boost end up with more CPU than VMs that do not.)
 /// 3. A boosted waker preempts a non-boosted running vCPU at once, ratelimit notwithstanding
 ///    (`boost_overrides_ratelimit`); the ratelimit exists against wake storms, and boost is budgeted.
 /// 4. A boosted vCPU's slice ends at its boost's end or when its boost credit would run out. A
@@ -55,6 +60,17 @@ public import SchedLabCore
 ///     vCPU that waits a whole interval in the queue loses its boost.
 /// 11. "Sufficient boost credit" to be boosted means any left (> 0): the first boost of an epoch
 ///     and the last one alike; running out is then what the exhaustion rule is for.
+/// 12. What the bucket pays for (`boost_charge`): `split` as in 1; `earmark`: every boosted (or
+///     protected, 9) ns burns normal credit and the bucket; `overtake` (default): every such ns
+///     burns normal credit, and the bucket only while a unit waiting in the runqueue has more
+///     normal credit, i.e. only for running ahead of credit2's own order. A light waker leads by
+///     credit and keeps its bucket for the moments it needs it; a CPU-hungry VM behind in credit
+///     spends it. `boost_budget_overruns` counts epochs whose charged time exceeded the bucket.
+/// 13. Which pCPU a boosted waker preempts (Xen's `runq_tickle` has only credit to go by): among
+///     busy pCPUs, the one whose unit has the least normal credit (it has run most), not the
+///     waker's own first; and a unit that preemption would boost (masked or `dont_desched`, 8)
+///     ranks by boost credit there, so a waker prefers a pCPU it can actually take. Both readings
+///     use it.
 public final class Credit2BoostScheduler: Credit2Scheduler {
   public override var name: String { policyName }
   /// The registry name it was made under (`credit2-boost` or `credit2-boost-proposal`).
