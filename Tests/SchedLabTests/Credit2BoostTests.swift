@@ -178,11 +178,12 @@ import Testing
   /// (de-boosting a running vCPU used to re-enter the de-boost when the charge emptied the bucket,
   /// counting it twice), and its boosted run time stays within the buckets it was given: one
   /// 2.5 ms bucket per credit reset of its runqueue (plus the first).
-  @Test func boostsEndOnceAndStayWithinTheirBuckets() throws {
+  @Test(arguments: ["credit2-boost", "credit2-boost-proposal"])
+  func boostsEndOnceAndStayWithinTheirBuckets(reading: String) throws {
     var scenario = try ScenarioLoader.load(path: packageRoot + "/scenarios/boost/abuse.yaml")
     scenario.simulation.durationNs = Nanos.s(5)
     scenario.simulation.warmupNs = 0
-    let policy = boost()
+    let policy = reading == "credit2-boost" ? boost() : proposal()
     let r = Engine(config: scenario.simulation, policy: policy).run()
     let c = r.domain("abuser").policyCounters
     func n(_ name: String) -> Int64 { c.first { $0.name == name }!.value }
@@ -195,6 +196,23 @@ import Testing
     let resets = r.counters.first { $0.name == "credit_resets" }!.value
     #expect(n("boosted_ns") + n("protected_ns") <= (resets + 1) * Nanos.us(2500) + Nanos.us(10) * resets)
     #expect(n("boost_budget_overruns") == 0)
+  }
+
+  /// De-boosting a running vCPU charges it first; if that charge empties the bucket, the boost has
+  /// ended there (an exhaustion) and must not be ended a second time.
+  @Test func aDeboostWhoseChargeEmptiesTheBucketEndsTheBoostOnce() {
+    let policy = boost(["boost_charge": .choice("earmark")])
+    let engine = started(burners(2), policy)
+    engine.run(until: Nanos.us(100))
+    let v = policy.context.current(PCPUID(0))!.index
+    policy.boost(v, trigger: .interrupt, now: engine.now)
+    policy.boostCredit[v] = Nanos.us(10)
+    let start = engine.now
+    policy.deboost(v, reason: .interval, now: start + Nanos.us(20))
+    let stats = policy.vcpuStats[v]
+    #expect(!policy.boosted[v])
+    #expect(stats.exhaustions + stats.deboostInterval == 1, "\(stats.exhaustions) + \(stats.deboostInterval)")
+    #expect(stats.boostedNs == Nanos.us(20))
   }
 
   /// A vCPU boosted while it runs gets its boost timer at the earlier of its interval's end and the
