@@ -48,16 +48,21 @@ public enum TableReport {
     }
     let servers = work.filter { $0.1.category == .requests }
     if !servers.isEmpty {
-      var srow: [[String]] = [["server", "arrived", "completed", "req/s", "resp p50", "p99", "p99.9", "max"]]
+      // Offered load: arrivals per second (a rate in a scenario is per vCPU unless `vcpu:` names one).
+      let seconds = Double(r.measuredNs) / 1e9
+      var srow: [[String]] = [
+        ["server", "arrived", "offered/s", "completed", "req/s", "resp p50", "p99", "p99.9", "max"]
+      ]
       for (dom, s) in servers {
         srow.append([
-          "\(dom)/\(s.name)", String(s.released), String(s.completed), Format.fixed(s.throughputPerS, 1),
+          "\(dom)/\(s.name)", String(s.released), Format.fixed(Double(s.released) / seconds, 1), String(s.completed),
+          Format.fixed(s.throughputPerS, 1),
           Format.duration(s.response.p50Ns), Format.duration(s.response.p99Ns), Format.duration(s.response.p999Ns),
           Format.duration(s.response.maxNs),
         ])
       }
       out.append("")
-      out.append(Format.table(srow, rightAligned: Set(1...7)))
+      out.append(Format.table(srow, rightAligned: Set(1...8)))
     }
     let others = work.filter { $0.1.category == .stream || $0.1.category == .script }
     if !others.isEmpty {

@@ -49,12 +49,16 @@ enum CatalogParser {
       let period = try duration("period", defaultPeriod)
       let service = try duration("service", type == "audio" ? Nanos.us(200) : Nanos.us(500))
       let deadline = try duration("deadline", period)
-      return .periodic(periodNs: period, serviceNs: service, deadlineNs: deadline)
+      return try Values.periodic(
+        period: period, service: service, deadline: deadline, serviceKey: "\(path).service",
+        node: r.peek("service") ?? r.node, context: context)
     case "video":
       let fps = try Values.rate(try r.optional("fps") ?? Node("60"), "\(path).fps", context)
       let period = Int64((1e9 / fps).rounded())
       let decode = try duration("decode", Nanos.ms(5))
-      return .periodic(periodNs: period, serviceNs: decode, deadlineNs: period)
+      return try Values.periodic(
+        period: period, service: decode, deadline: period, serviceKey: "\(path).decode",
+        node: r.peek("decode") ?? r.node, context: context)
     case "net-rr":
       let arrival = try WorkloadParser.parseArrival(
         &r, path: path, context: context, defaultProcess: "poisson", defaultRate: 1000)
@@ -108,7 +112,9 @@ enum CatalogParser {
       let period = try duration("period", Nanos.ms(10))
       let run = try duration("run", Nanos.ms(9))
       spec.phaseNs = spec.phaseNs ?? 0
-      return .periodic(periodNs: period, serviceNs: run, deadlineNs: period)
+      return try Values.periodic(
+        period: period, service: run, deadline: period, serviceKey: "\(path).run", node: r.peek("run") ?? r.node,
+        context: context)
     case "wake-storm":
       let run = try duration("run", Nanos.us(3))
       let sleepLo = try duration("sleep_min", Nanos.us(10))
@@ -125,7 +131,9 @@ enum CatalogParser {
       let fileNode = try r.required("file")
       let file = try Values.string(fileNode, "\(path).file", context)
       let resolved = file.hasPrefix("/") ? file : env.directory + "/" + file
-      return .script(perVCPU: false, threads: try RTAppImporter.load(path: resolved, shownAs: file))
+      let threads = try RTAppImporter.loadReferenced(
+        path: resolved, shownAs: file, node: fileNode, key: "\(path).file", context: context)
+      return .script(perVCPU: false, threads: threads)
     default:
       return nil
     }
@@ -138,6 +146,11 @@ enum CatalogParser {
     let name = try Values.string(node, "\(path).backend", context)
     guard let index = env.domainNames.firstIndex(of: name) else {
       throw context.error(node, "\(path).backend", "no domain named '\(name)'")
+    }
+    if index < env.domainUsesBackend.count && env.domainUsesBackend[index] {
+      throw context.error(
+        node, "\(path).backend",
+        "'\(name)' sends requests to a backend itself; a backend must serve them (no chains or cycles of backends)")
     }
     let vcpu = try r.integer("backend_vcpu", default: 0, range: 0...(env.domainVCPUs[index] - 1))
     return BackendRef(domain: index, vcpu: vcpu)

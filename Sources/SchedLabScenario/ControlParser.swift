@@ -12,6 +12,10 @@ import Yams
 /// `max_credit_ns`), `weight` and `cap` as given.
 enum ControlParser {
   static let ops = ["set_boost", "get_boost", "get_counters", "set_weight"]
+  /// The arguments each operation takes.
+  static let opArguments: [String: [String]] = [
+    "set_boost": ["ratio", "interval", "max_credit"], "get_boost": [], "get_counters": [], "set_weight": ["weight"],
+  ]
 
   static func parse(
     _ node: Node, domains: [DomainConfig], duration: Int64, context: NodeContext
@@ -47,7 +51,15 @@ enum ControlParser {
       if r.keys.contains("weight") {
         arguments.append(ControlArgument("weight", Int64(try r.integer("weight", default: 256, range: 1...65535))))
       }
-      try r.finish(allowed: ["at", "caller", "op", "target", "ratio", "interval", "max_credit", "weight"])
+      // Each operation takes its own arguments: an argument it would ignore is an error.
+      let accepted = opArguments[op] ?? []
+      for key in ["ratio", "interval", "max_credit", "weight"] where r.keys.contains(key) && !accepted.contains(key) {
+        throw context.error(
+          r.peek(key), "\(path).\(key)",
+          "\(op) takes no '\(key)'"
+            + (accepted.isEmpty ? " (it takes no arguments)" : " (its arguments: \(accepted.joined(separator: ", ")))"))
+      }
+      try r.finish(allowed: ["at", "caller", "op", "target"] + accepted)
       calls.append(ControlCall(time: time, caller: caller, op: op, target: target, arguments: arguments))
     }
     return calls

@@ -162,10 +162,15 @@ enum ExpectationParser {
       if metric == .counter && counter == nil {
         throw context.error(item, "\(path).counter", "metric counter needs the counter's name")
       }
+      // Absolute latency bounds are durations and must say their unit (`250` could be ns or us).
+      let timed = [.wakeLatency, .response].contains(metric)
       func number(_ key: String) throws(ScenarioError) -> Double? {
         guard let n = r.optional(key) else { return nil }
         guard let text = n.scalarText else { throw context.error(n, "\(path).\(key)", "expected a number") }
         if let ns = Values.parseDuration(text), text.last?.isLetter == true { return Double(ns) }
+        if timed && ["min", "max", "max_abs"].contains(key) && text != "0" {
+          throw context.error(n, "\(path).\(key)", "'\(text)' needs a unit: a latency bound is a duration, e.g. 250us")
+        }
         if text.hasSuffix("%"), let v = Double(text.dropLast()) { return v / 100 }
         guard let v = Double(text), v.isFinite else {
           throw context.error(n, "\(path).\(key)", "'\(text)' is not a number, a percentage or a duration")
@@ -193,6 +198,17 @@ enum ExpectationParser {
       if min == nil && max == nil && maxAbs == nil && minVs == nil && maxVs == nil {
         throw context.error(item, path, "needs a bound: min, max, max_abs, min_vs_baseline or max_vs_baseline")
       }
+      if let min, let max, min > max {
+        throw context.error(r.peek("max"), "\(path).max", "min (\(min)) is above max (\(max)): nothing could pass")
+      }
+      if let minVs, let maxVs, minVs > maxVs {
+        throw context.error(
+          r.peek("max_vs_baseline"), "\(path).max_vs_baseline",
+          "min_vs_baseline (\(minVs)) is above max_vs_baseline (\(maxVs)): nothing could pass")
+      }
+      if let maxAbs, maxAbs < 0 {
+        throw context.error(r.peek("max_abs"), "\(path).max_abs", "a bound on |value| cannot be negative")
+      }
       var xfail: [String] = []
       if let x = r.optional("xfail") {
         switch x {
@@ -200,6 +216,18 @@ enum ExpectationParser {
           for (k, n) in s.enumerated() { xfail.append(try Values.string(n, "\(path).xfail[\(k)]", context)) }
         default:
           xfail = [try Values.string(x, "\(path).xfail", context)]
+        }
+        // Each mark is a scheduler, or SCHEDULER@MODEL with a host model preset.
+        for mark in xfail {
+          let parts = mark.split(separator: "@", omittingEmptySubsequences: false).map(String.init)
+          guard PolicyRegistry.lookup(parts[0]) != nil else {
+            throw context.error(x, "\(path).xfail", PolicyRegistry.unknown(parts[0]))
+          }
+          if parts.count > 2 || (parts.count == 2 && HostModel.named(parts[1]) == nil) {
+            throw context.error(
+              x, "\(path).xfail",
+              "'\(mark)': a host model after @ must be one of \(HostModel.presets.map(\.name).joined(separator: ", "))")
+          }
         }
       }
       let why = r.keys.contains("why") ? try r.string("why") : nil

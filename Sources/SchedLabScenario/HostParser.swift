@@ -25,6 +25,17 @@ enum HostParser {
     ),
   ]
 
+  /// The most a single host cost may be: 10 ms, a whole credit2 slice. Beyond that a host spends
+  /// its time switching, not running guests, and no scheduler result would mean anything.
+  static let maxCostNs = Nanos.ms(10)
+
+  static func checkCost(_ value: Int64, _ node: Node, _ key: String, _ context: NodeContext) throws(ScenarioError) {
+    guard value <= maxCostNs else {
+      throw context.error(
+        node, key, "\(Nanos.format(value)) is more than \(Nanos.format(maxCostNs)) (a whole credit2 slice) per event")
+    }
+  }
+
   static func parse(
     _ node: Node, topLevelContextSwitch: Node?, context: NodeContext
   ) throws(ScenarioError) -> (HostTopology, HostModel) {
@@ -61,6 +72,7 @@ enum HostParser {
     func cost(_ key: String, _ value: inout Int64) throws(ScenarioError) {
       if let n = host.optional(key) {
         value = try Values.duration(n, "host.\(key)", context)
+        try checkCost(value, n, "host.\(key)", context)
         changed = true
       }
     }
@@ -79,6 +91,7 @@ enum HostParser {
         throw context.error(n, "context_switch", "set the context-switch cost in host: (host.context_switch), not both")
       }
       model.contextSwitchNs = try Values.duration(n, "context_switch", context)
+      try checkCost(model.contextSwitchNs, n, "context_switch", context)
       changed = true
     }
     if changed { model.name = model.isIdeal ? "ideal" : "custom" }

@@ -38,6 +38,9 @@ struct MapReader {
 
   var keys: [String] { entries.map(\.key) }
 
+  /// The value node of `key`, for error positions, without marking the key used.
+  func peek(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+
   mutating func optional(_ key: String) -> Node? {
     guard let entry = entries.first(where: { $0.key == key }) else { return nil }
     used.insert(key)

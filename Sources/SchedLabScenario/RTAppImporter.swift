@@ -23,6 +23,18 @@ public enum RTAppImporter {
     return try parse(raw, file: shownAs)
   }
 
+  /// Load an rt-app file referenced by a scenario at `node`: an error names the scenario's file,
+  /// line and key first, then the rt-app file's own position.
+  static func loadReferenced(
+    path: String, shownAs: String, node: Node, key: String, context: NodeContext
+  ) throws(ScenarioError) -> [ScriptThread] {
+    do {
+      return try load(path: path, shownAs: shownAs)
+    } catch {
+      throw context.error(node, key, "in rt-app file \(error.description)")
+    }
+  }
+
   public static func parse(_ raw: String, file: String) throws(ScenarioError) -> [ScriptThread] {
     let context = NodeContext(file: file)
     let root: Node
@@ -34,7 +46,7 @@ public enum RTAppImporter {
     } catch let error as ScenarioError {
       throw error
     } catch let error as YamlError {
-      var e = ScenarioLoader.yamlError(error, path: file)
+      var e = ScenarioLoader.yamlError(error, path: file, text: raw)
       e.message = e.message.replacingOccurrences(of: "YAML syntax", with: "JSON syntax")
       throw e
     } catch {

@@ -19,6 +19,10 @@ public enum ScenarioLoader {
     guard let text = String(data: data, encoding: .utf8) else {
       throw ScenarioError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
     }
+    if let nul = text.utf8.firstIndex(of: 0) {
+      let line = text.utf8[..<nul].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
+      throw ScenarioError(file: path, line: line, key: "", message: "a NUL byte: this is not a text file")
+    }
     return try parse(text, path: path)
   }
 
@@ -34,7 +38,7 @@ public enum ScenarioLoader {
     } catch let error as ScenarioError {
       throw error
     } catch let error as YamlError {
-      throw yamlError(error, path: path)
+      throw yamlError(error, path: path, text: text)
     } catch {
       throw ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
     }
@@ -57,16 +61,23 @@ public enum ScenarioLoader {
     if let node = top.optional("parameters") { parameters = try parseParameters(node, context: context) }
 
     let duration = try top.duration("duration", default: nil)
-    guard duration > 0 else { throw context.error(root, "duration", "must be positive") }
+    guard duration > 0 else { throw context.error(top.peek("duration"), "duration", "must be positive") }
     let warmup = try top.duration("warmup", default: 0)
     guard warmup < duration else {
-      throw context.error(root, "warmup", "the warm-up (\(Nanos.format(warmup))) must be shorter than the duration")
+      throw context.error(
+        top.peek("warmup"), "warmup", "the warm-up (\(Nanos.format(warmup))) must be shorter than the duration")
     }
     let seed = try top.integer("seed", default: 1, range: 0...Int.max)
     let window = try top.duration("window", default: Nanos.s(1))
-    guard window > 0 else { throw context.error(root, "window", "must be positive") }
+    guard window > 0 else { throw context.error(top.peek("window") ?? root, "window", "must be positive") }
+    guard window <= duration - warmup else {
+      throw context.error(
+        top.peek("window") ?? root, "window",
+        "a window of \(Nanos.format(window)) is longer than the measured run (\(Nanos.format(duration - warmup))): "
+          + "no window would close")
+    }
     let guestTick = try top.duration("guest_tick", default: Nanos.ms(4))
-    guard guestTick > 0 else { throw context.error(root, "guest_tick", "must be positive") }
+    guard guestTick > 0 else { throw context.error(top.peek("guest_tick"), "guest_tick", "must be positive") }
     let tieShuffle = try top.bool("tie_shuffle", default: false)
 
     let domainsNode = try top.required("domains")
@@ -78,20 +89,33 @@ public enum ScenarioLoader {
     // Backends may be named before they are declared: collect names and vCPU counts first.
     var names: [String] = []
     var vcpuCounts: [Int] = []
+    var usesBackend: [Bool] = []
     for (i, node) in domainSeq.enumerated() {
       guard case .mapping(let m) = node else { break }
       let name = m.first { $0.key.scalarText == "name" }?.value.scalarText ?? "d\(i)"
       let vcpus = m.first { $0.key.scalarText == "vcpus" }?.value.scalarText.flatMap { Int($0) } ?? 1
       names.append(name)
-      vcpuCounts.append(vcpus)
+      vcpuCounts.append(max(1, vcpus))
+      var backend = false
+      if case .sequence(let workloads)? = m.first(where: { $0.key.scalarText == "workloads" })?.value {
+        for case .mapping(let w) in workloads where w.contains(where: { $0.key.scalarText == "backend" }) {
+          backend = true
+        }
+      }
+      usesBackend.append(backend)
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     for (i, node) in domainSeq.enumerated() {
       let (domain, demand) = try parseDomain(
-        node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, directory: directory, context: context
+        node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, usesBackend: usesBackend,
+        directory: directory, context: context
       )
       if domains.contains(where: { $0.name == domain.name }) {
         throw context.error(node, "domains[\(i)].name", "duplicate domain name '\(domain.name)'")
+      }
+      if domain.isControl, let first = domains.first(where: \.isControl) {
+        throw context.error(
+          node, "domains[\(i)].dom0", "'\(first.name)' is already the control domain; a host has one dom0")
       }
       domains.append(domain)
       declared.append(demand)
@@ -117,14 +141,46 @@ public enum ScenarioLoader {
     return scenario
   }
 
-  static func yamlError(_ error: YamlError, path: String) -> ScenarioError {
+  /// One line for a YAML error: its line and problem, never the file's text.
+  static func yamlError(_ error: YamlError, path: String, text: String) -> ScenarioError {
     switch error {
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
       .composer(_, let problem, let mark, _):
-      return ScenarioError(file: path, line: mark.line, key: "", message: "YAML syntax: \(problem)")
+      return ScenarioError(file: path, line: mark.line, key: "", message: "YAML syntax: \(oneLine(problem))")
+    case .reader(let problem, let offset, _, _):
+      let line = offset.map { o in text.utf8.prefix(o).reduce(1) { $0 + ($1 == 10 ? 1 : 0) } }
+      return ScenarioError(file: path, line: line, key: "", message: "YAML syntax: \(oneLine(problem))")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let key = duplicates.first ?? ""
+      return ScenarioError(
+        file: path, line: secondOccurrence(of: key, in: text, from: context.mark.line) ?? context.mark.line, key: key,
+        message: "duplicate key")
     default:
-      return ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
+      return ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(oneLine("\(error)"))")
     }
+  }
+
+  /// The first line of a message, at most 200 characters.
+  static func oneLine(_ text: String) -> String {
+    let first = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? text
+    return first.count > 200 ? String(first.prefix(200)) + "..." : first
+  }
+
+  /// The line of the second `key:` at or after `line` (1-based), for a duplicate key.
+  static func secondOccurrence(of key: String, in text: String, from line: Int) -> Int? {
+    var seen = 0
+    for (i, row) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= line {
+      var rest = Substring(row)
+      while let r = rest.range(of: key + ":") {
+        let before = rest[..<r.lowerBound].last
+        if before == nil || before == " " || before == "{" || before == "," || before == "-" {
+          seen += 1
+          if seen == 2 { return i + 1 }
+        }
+        rest = rest[r.upperBound...]
+      }
+    }
+    return nil
   }
 
   static func parseParameters(
@@ -166,12 +222,13 @@ public enum ScenarioLoader {
   }
 
   static func parseDomain(
-    _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], directory: String,
-    context: NodeContext
+    _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], usesBackend: [Bool],
+    directory: String, context: NodeContext
   ) throws(ScenarioError) -> (DomainConfig, Double?) {
     let path = "domains[\(i)]"
     var reader = try MapReader(node, path: path, context: context)
     let name = try reader.string("name", default: "d\(i)")
+    if let reason = Values.badName(name) { throw context.error(reader.peek("name"), "\(path).name", reason) }
     let vcpus = try reader.integer("vcpus", default: 1, range: 1...CPUMask.capacity)
     let weight = try reader.integer("weight", default: 256, range: 1...65535)
     let cap = try reader.integer("cap", default: 0, range: 0...(100 * vcpus))
@@ -191,7 +248,8 @@ public enum ScenarioLoader {
       }
       for (j, item) in seq.enumerated() {
         let env = WorkloadParser.Environment(
-          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
+          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory,
+          domainUsesBackend: usesBackend)
         let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", env: env, context: context)
         if workloads.contains(where: { $0.name == spec.name }) {
           throw context.error(item, "\(path).workloads[\(j)].name", "duplicate workload name '\(spec.name)'")

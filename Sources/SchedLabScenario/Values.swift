@@ -21,6 +21,32 @@ enum Values {
     return value
   }
 
+  /// A periodic job's kind, refusing a job longer than its period: the vCPU could never keep up, and
+  /// every job would miss while the backlog grew without end.
+  static func periodic(
+    period: Int64, service: Int64, deadline: Int64, serviceKey: String, node: Node, context: NodeContext
+  ) throws(ScenarioError) -> WorkloadKind {
+    guard period > 0, service > 0, deadline > 0 else {
+      throw context.error(node, serviceKey, "period, service and deadline must be positive")
+    }
+    guard service <= period else {
+      throw context.error(
+        node, serviceKey,
+        "\(Nanos.format(service)) of work every \(Nanos.format(period)) is more than one pCPU can do: every job would miss")
+    }
+    return .periodic(periodNs: period, serviceNs: service, deadlineNs: deadline)
+  }
+
+  /// Why `name` cannot name a domain or workload (it appears in tables, CSV and file names), or nil.
+  static func badName(_ name: String) -> String? {
+    if name.trimmingCharacters(in: .whitespaces).isEmpty { return "a name cannot be empty" }
+    if name.count > 64 { return "a name has at most 64 characters" }
+    if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      return "a name cannot contain control characters (newlines, tabs)"
+    }
+    return nil
+  }
+
   static func bool(_ node: Node, _ key: String, _ context: NodeContext) throws(ScenarioError) -> Bool {
     switch node.scalarText {
     case "true": return true
@@ -87,15 +113,19 @@ enum Values {
       throw context.error(node, key, "'\(text)' is not a fraction (use 0.4 or 40%)")
     }
     guard value > 0 && value <= limit else {
-      throw context.error(node, key, "\(text) is outside (0, \(limit == 1 ? "100%" : String(limit))]")
+      let hint = !text.hasSuffix("%") && value > limit && value <= 100 * limit ? ": for a percentage write \(text)%" : ""
+      throw context.error(
+        node, key, "\(text) is outside (0, \(limit == 1 ? "1" : String(limit))] (or (0, \(Int(limit * 100))%])\(hint)")
     }
     return value
   }
 
   /// A positive rate per second.
   static func rate(_ node: Node, _ key: String, _ context: NodeContext) throws(ScenarioError) -> Double {
-    guard let text = node.scalarText, let value = Double(text), value.isFinite else {
-      throw context.error(node, key, "expected a rate in events per second, e.g. 500")
+    var text = node.scalarText ?? ""
+    if text.hasSuffix("/s") { text = String(text.dropLast(2)).trimmingCharacters(in: .whitespaces) }
+    guard let value = Double(text), value.isFinite else {
+      throw context.error(node, key, "expected a rate in events per second, e.g. 500 or 500/s")
     }
     guard value > 0 && value <= 1e9 else { throw context.error(node, key, "\(text) is outside (0, 1e9] per second") }
     return value

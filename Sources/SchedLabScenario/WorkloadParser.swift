@@ -13,6 +13,8 @@ enum WorkloadParser {
     var domainVCPUs: [Int]
     /// The scenario file's directory, for relative paths (rt-app files).
     var directory: String
+    /// Whether each domain has a workload that sends its requests to a backend.
+    var domainUsesBackend: [Bool] = []
   }
 
   static func parse(_ node: Node, path: String, env: Environment, context: NodeContext) throws(ScenarioError)
@@ -22,10 +24,13 @@ enum WorkloadParser {
     var r = try MapReader(node, path: path, context: context)
     // Shorthand: `{rt-app: file.json}` is `{type: rt-app, file: file.json}`.
     if r.keys == ["rt-app"] {
-      let file = try Values.string(r.optional("rt-app")!, "\(path).rt-app", context)
+      let fileNode = r.optional("rt-app")!
+      let file = try Values.string(fileNode, "\(path).rt-app", context)
       var spec = WorkloadSpec(name: "rt-app", kind: .burner)
       let resolved = file.hasPrefix("/") ? file : env.directory + "/" + file
-      spec.kind = .script(perVCPU: false, threads: try RTAppImporter.load(path: resolved, shownAs: file))
+      let threads = try RTAppImporter.loadReferenced(
+        path: resolved, shownAs: file, node: fileNode, key: "\(path).rt-app", context: context)
+      spec.kind = .script(perVCPU: false, threads: threads)
       spec.catalogType = "rt-app"
       return spec
     }
@@ -85,7 +90,9 @@ enum WorkloadParser {
       let period = try positive(try r.duration("period", default: nil), "\(path).period", node, context)
       let service = try positive(try r.duration("service", default: nil), "\(path).service", node, context)
       let deadline = try positive(try r.duration("deadline", default: period), "\(path).deadline", node, context)
-      return .periodic(periodNs: period, serviceNs: service, deadlineNs: deadline)
+      return try Values.periodic(
+        period: period, service: service, deadline: deadline, serviceKey: "\(path).service",
+        node: r.peek("service") ?? node, context: context)
     case "server":
       let arrival = try parseArrival(&r, path: path, context: context, defaultProcess: "poisson")
       let mean = try positive(try r.duration("service", default: nil), "\(path).service", node, context)

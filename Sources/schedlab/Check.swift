@@ -12,7 +12,8 @@ struct Check: ParsableCommand {
       "Every scenario runs under --scheduler (default: its own) for every seed, with baseline runs for relative "
       + "bounds; the table shows each expectation's worst seed. An expectation marked `xfail: [name]` is expected "
       + "to fail under that scheduler (XFAIL); if it passes it is XPASS, which fails the check so that stale marks "
-      + "get noticed.")
+      + "get noticed.\n\nExamples:\n  schedlab check scenarios/suite --scheduler credit2-boost --seeds 1..8\n"
+      + "  schedlab check scenarios/suite --scheduler credit --host-model realistic --junit suite.xml")
 
   @Argument(help: "Scenario file(s) or directories.")
   var paths: [String]
@@ -29,6 +30,9 @@ struct Check: ParsableCommand {
 
   @Option(name: .long, help: "Also write JUnit XML (one testcase per expectation) to this file.")
   var junit: String?
+
+  @Flag(name: .long, help: "Let --junit write through a symbolic link.")
+  var force = false
 
   @Option(
     name: .customLong("host-model"),
@@ -48,8 +52,10 @@ struct Check: ParsableCommand {
       policy = p
     }
     let model = try HostModelOption.parse(hostModel)
+    let files = try scenarioFiles(paths)
+    let junitFile = try junit.map { try OutputFile($0, inputs: files, force: force) }
     var scenarios: [Scenario] = []
-    for file in try scenarioFiles(paths) {
+    for file in files {
       var scenario = try ScenarioLoader.load(path: file)
       if let model { scenario.simulation.hostModel = model }
       scenarios.append(scenario)
@@ -60,7 +66,7 @@ struct Check: ParsableCommand {
     let results = try Checker.check(
       scenarios, options: .init(policy: policy, policyName: scheduler, seeds: range, jobs: jobs))
     let seedText = range.map { $0.count == 1 ? "seed \($0.lowerBound)" : "seeds \($0.lowerBound)..\($0.upperBound)" }
-    if let junit { try emit(CheckReport.junit(results), to: junit) }
+    if let junitFile { try emit(CheckReport.junit(results), to: junitFile) }
     print(CheckReport.table(results, seeds: seedText ?? "each file's seed"), terminator: "")
     if results.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
   }

@@ -8,7 +8,13 @@ import SchedLabScenario
 
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run scenario files (or directories of them) and report shares, ideal and latencies.")
+    abstract: "Run scenario files (or directories of them) and report shares, ideal and latencies.",
+    discussion: """
+      Examples:
+        schedlab run scenarios/seed-example.yaml
+        schedlab run scenarios/matrix --scheduler credit2-boost --format csv -o matrix.csv
+        schedlab run scenarios/boost/storm.yaml --seed 3 --duration 5s --host-model realistic
+      """)
 
   @Argument(help: "Scenario file(s) or directories.")
   var paths: [String]
@@ -25,12 +31,17 @@ struct Run: ParsableCommand {
   @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of stdout.")
   var output: String?
 
+  @Flag(name: .long, help: "Let -o write through a symbolic link.")
+  var force = false
+
   @Flag(name: .customLong("no-ideal"), help: "Skip the ideal-share oracle (and the demand runs it needs).")
   var noIdeal = false
 
   func run() throws {
+    let files = try scenarioFiles(paths)
+    let destination = try output.map { try OutputFile($0, inputs: files, force: force) }
     var evaluations: [Evaluation] = []
-    for file in try scenarioFiles(paths) {
+    for file in files {
       let scenario = try options.apply(try ScenarioLoader.load(path: file))
       evaluations.append(try Runner.evaluate(scenario, scheduler: scheduler, ideal: !noIdeal))
     }
@@ -41,12 +52,18 @@ struct Run: ParsableCommand {
     case .table:
       text = evaluations.count == 1 ? TableReport.render(evaluations[0]) : TableReport.summary(evaluations)
     }
-    try emit(text, to: output)
+    try emit(text, to: destination)
   }
 }
 
 struct Compare: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Run one scenario under several schedulers, side by side.")
+  static let configuration = CommandConfiguration(
+    abstract: "Run one scenario under several schedulers, side by side.",
+    discussion: """
+      Examples:
+        schedlab compare scenarios/seed-example.yaml --schedulers credit,credit2
+        schedlab compare scenarios/boost/abuse.yaml --schedulers credit2,credit2-boost,credit2-boost-proposal
+      """)
 
   @Argument(help: "Scenario file.")
   var path: String
@@ -59,10 +76,14 @@ struct Compare: ParsableCommand {
   @Option(name: .long, help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(name: [.short, .customLong("output")], help: "Write the report to this file instead of stdout.")
+  @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of stdout.")
   var output: String?
 
+  @Flag(name: .long, help: "Let -o write through a symbolic link.")
+  var force = false
+
   func run() throws {
+    let destination = try output.map { try OutputFile($0, inputs: [path], force: force) }
     let scenario = try options.apply(try ScenarioLoader.load(path: path))
     let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
@@ -74,13 +95,18 @@ struct Compare: ParsableCommand {
     case .csv: text = CSVReport.render(evaluations)
     case .table: text = TableReport.compare(evaluations)
     }
-    try emit(text, to: output)
+    try emit(text, to: destination)
   }
 }
 
 struct Ideal: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Print each domain's demand and its ideal share (weighted max-min fairness).")
+    abstract: "Print each domain's demand and its ideal share (weighted max-min fairness).",
+    discussion: """
+      Examples:
+        schedlab ideal scenarios/seed-example.yaml
+        schedlab ideal scenarios/credit1/seed-example.yaml --scheduler credit
+      """)
 
   @Argument(help: "Scenario file.")
   var path: String

@@ -18,7 +18,7 @@ struct SchedLabCommand: ParsableCommand {
     commandName: "schedlab",
     abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
     version: schedlabVersion,
-    subcommands: [Run.self, Compare.self, Check.self, Ideal.self, List.self, Bench.self])
+    subcommands: [Run.self, Compare.self, Check.self, Validate.self, Ideal.self, List.self, Bench.self])
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -52,30 +52,34 @@ struct RunOptions: ParsableArguments {
   }
 }
 
-/// Write `text` to `path` atomically (temporary file, then rename), or to stdout.
-func emit(_ text: String, to path: String?) throws {
-  guard let path else {
+/// Write `text` to a checked destination, or to stdout.
+func emit(_ text: String, to output: OutputFile?) throws {
+  guard let output else {
     FileHandle.standardOutput.write(Data(text.utf8))
     return
   }
-  do {
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw CLIError(message: "\(path): cannot write the output (\(error.localizedDescription))")
-  }
+  try output.write(text)
 }
 
-/// Expand directories into their `.yaml`/`.yml` files, sorted by name.
+/// The scenario files named on the command line: files as given, directories' `.yaml`/`.yml`
+/// files (any case) in name order. A directory with none is an error.
 func scenarioFiles(_ paths: [String]) throws -> [String] {
   var files: [String] = []
   for path in paths {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw ScenarioError(file: path, line: nil, key: "", message: "no such file or directory")
+      let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+      throw ScenarioError(
+        file: path, line: nil, key: "",
+        message: isLink ? "a symbolic link that leads nowhere (or in a loop)" : "no such file or directory")
     }
     if isDirectory.boolValue {
       let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-      files += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(path)/\($0)" }
+      let yaml = names.filter { ["yaml", "yml"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+      guard !yaml.isEmpty else {
+        throw ScenarioError(file: path, line: nil, key: "", message: "the directory has no .yaml or .yml scenario")
+      }
+      files += yaml.map { "\(path)/\($0)" }
     } else {
       files.append(path)
     }

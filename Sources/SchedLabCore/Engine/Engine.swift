@@ -177,7 +177,11 @@ public final class Engine {
     queue.push(time: config.warmupNs + config.windowNs, kind: .window, target: 0)
     startSources()
     // Every vCPU boots runnable (an unpause); a guest with nothing to do blocks at its first dispatch.
-    for v in 0..<vDomain.count { wake(v) }
+    // The boot is not a wake-up from blocking: it records no wake latency.
+    for v in 0..<vDomain.count {
+      wake(v)
+      wakeStamp[v] = -1
+    }
   }
 
   /// Process events up to and including `limit`, then set the clock to `limit`.
