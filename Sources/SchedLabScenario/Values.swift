@@ -32,7 +32,8 @@ enum Values {
     guard service <= period else {
       throw context.error(
         node, serviceKey,
-        "\(Nanos.format(service)) of work every \(Nanos.format(period)) is more than one pCPU can do: every job would miss")
+        "\(Nanos.format(service)) of work every \(Nanos.format(period)) is more than one pCPU can do: every job would miss"
+      )
     }
     return .periodic(periodNs: period, serviceNs: service, deadlineNs: deadline)
   }
@@ -113,7 +114,8 @@ enum Values {
       throw context.error(node, key, "'\(text)' is not a fraction (use 0.4 or 40%)")
     }
     guard value > 0 && value <= limit else {
-      let hint = !text.hasSuffix("%") && value > limit && value <= 100 * limit ? ": for a percentage write \(text)%" : ""
+      let hint =
+        !text.hasSuffix("%") && value > limit && value <= 100 * limit ? ": for a percentage write \(text)%" : ""
       throw context.error(
         node, key, "\(text) is outside (0, \(limit == 1 ? "1" : String(limit))] (or (0, \(Int(limit * 100))%])\(hint)")
     }

@@ -35,7 +35,8 @@ struct OutputFile {
       guard fm.isWritableFile(atPath: target) else { throw CLIError(message: "\(path): is not writable") }
     }
     let resolved = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath().path
-    for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == resolved {
+    for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == resolved
+    {
       throw CLIError(message: "\(path): is an input of this command; refusing to overwrite it")
     }
     let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
