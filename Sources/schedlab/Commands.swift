@@ -116,11 +116,19 @@ struct Ideal: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
+  @Option(name: .long, help: "Output format: table or json.")
+  var format: OutputFormat = .table
+
   func run() throws {
+    guard format != .csv else { throw CLIError(message: "--format: ideal prints a table or json") }
     let scenario = try options.apply(try ScenarioLoader.load(path: path))
     let (descriptor, _) = try scenario.makePolicy(scheduler)
     let demands = try Runner.measureDemands(scenario, scheduler: descriptor.name)
     let ideal = Runner.idealShares(scenario, demands: demands, weights: descriptor.weights)
+    if format == .json {
+      print(JSONReport.ideal(scenario, weights: descriptor, demands: demands, ideal: ideal, version: schedlabVersion))
+      return
+    }
     var rows = [["domain", "weight", "cap", "vcpus", "demand", "source", "ideal"]]
     for (d, domain) in scenario.simulation.domains.enumerated() {
       rows.append([

@@ -190,3 +190,30 @@ extension CLITests {
     #expect(try String(contentsOfFile: report, encoding: .utf8).hasPrefix("scenario s"))
   }
 }
+
+extension CLITests {
+  /// Hostile command lines: one line, exit 2.
+  @Test(arguments: [
+    (["run", "scenarios/seed-example.yaml", "--seed", "-1"], "--seed: '-1' cannot be negative"),
+    (["check", "scenarios/suite", "--jobs", "0"], "--jobs: must be at least 1"),
+    (["run", "scenarios/seed-example.yaml", "--host-model", "fast"], "--host-model: unknown host model 'fast'"),
+    (["ideal", "scenarios/seed-example.yaml", "--format", "csv"], "--format: ideal prints a table or json"),
+    (["run", "no-such-file.yaml"], "no-such-file.yaml: no such file or directory"),
+  ])
+  func hostileCommandLineIsOneClearLine(arguments: [String], fragment: String) throws {
+    let out = try schedlab(arguments)
+    #expect(out.status == 2, "\(arguments): \(out.status)")
+    #expect(out.stderr.split(separator: "\n").count == 1 && out.stderr.contains(fragment), "\(out.stderr)")
+  }
+
+  /// `ideal --format json` gives the oracle's answer alone (credit1's per-active-vCPU weights here).
+  @Test func idealAsJSON() throws {
+    let out = try schedlab(["ideal", "scenarios/credit1/seed-example.yaml", "--format", "json"])
+    #expect(out.status == 0, "\(out.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+    #expect(json?["weight_semantics"] as? String == "per-active-vcpu")
+    let domains = json?["domains"] as? [[String: Any]] ?? []
+    #expect(domains.count == 4)
+    #expect(abs((json?["total_ideal"] as? Double ?? 0) - 2.0) < 0.01)
+  }
+}
