@@ -15,11 +15,34 @@ public struct ScenarioError: Error, Hashable, Sendable, CustomStringConvertible 
     self.message = message
   }
 
+  /// One line, always: control characters that a quoted value may carry are escaped, and an
+  /// overlong message (a value pasted from a huge file) is cut.
   public var description: String {
     var text = file
     if let line { text += ":\(line)" }
     text += ": "
-    if !key.isEmpty { text += "\(key): " }
-    return text + message
+    if !key.isEmpty { text += "\(Self.oneLine(key, limit: 200)): " }
+    return text + Self.oneLine(message, limit: 600)
+  }
+
+  static func oneLine(_ text: String, limit: Int) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default:
+        if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .lineSeparator
+          || scalar.properties.generalCategory == .paragraphSeparator
+        {
+          out += "\\u{\(String(scalar.value, radix: 16))}"
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+      if out.count > limit { return String(out.prefix(limit)) + "..." }
+    }
+    return out
   }
 }

@@ -92,6 +92,11 @@ extension CLITests {
       "weight out of range", header + "domains: [{name: a, weight: 70000}]\n", ":4: domains[0].weight: 70000 is outside"
     ),
     ("not YAML", "host: [\n", "YAML syntax"),
+    (
+      "a value spanning lines (found by the fuzzer)",
+      "host: {cores: 2}\nscheduler: credit2\nduration: 1s\nseed: \"5\\n\\n 0\"\n" + burner,
+      ":4: seed: expected a whole number, got '5\\n"
+    ),
   ]
 
   @Test(arguments: hostileScenarios.indices)
