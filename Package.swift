@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
   name: "SchedLab",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "schedlab", targets: ["schedlab"]),
     .library(name: "SchedLabCore", targets: ["SchedLabCore"]),

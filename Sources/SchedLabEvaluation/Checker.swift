@@ -77,14 +77,19 @@ public enum Checker {
     /// Seeds to run; nil: each scenario's own seed.
     public var seeds: ClosedRange<UInt64>?
     public var jobs: Int
+    /// Asked before each scenario run: true stops the check (Ctrl-C). Scenarios whose runs had all
+    /// finished keep their verdicts; the others are left out.
+    public var shouldStop: @Sendable () -> Bool
 
     public init(
-      policy: PolicyDescriptor? = nil, policyName: String? = nil, seeds: ClosedRange<UInt64>? = nil, jobs: Int = 1
+      policy: PolicyDescriptor? = nil, policyName: String? = nil, seeds: ClosedRange<UInt64>? = nil, jobs: Int = 1,
+      shouldStop: @escaping @Sendable () -> Bool = { false }
     ) {
       self.policy = policy
       self.policyName = policyName
       self.seeds = seeds
       self.jobs = jobs
+      self.shouldStop = shouldStop
     }
   }
 
@@ -116,7 +121,8 @@ public enum Checker {
       }
     }
     let resolved = policies
-    let outputs = try parallelMap(units, jobs: options.jobs) { unit throws(ScenarioError) -> [SeedMeasurement] in
+    let outputs = try parallelMap(units, jobs: options.jobs, stop: options.shouldStop) {
+      unit throws(ScenarioError) -> [SeedMeasurement] in
       var scenario = scenarios[unit.scenario]
       scenario.simulation.seed = unit.seed
       let runs = try runSeed(scenario, policy: resolved[unit.scenario])
@@ -124,8 +130,10 @@ public enum Checker {
     }
     var results: [CheckResult] = []
     for (i, s) in scenarios.enumerated() {
-      let perSeed = units.indices.filter { units[$0].scenario == i }.map { outputs[$0] }
-      guard !perSeed.isEmpty else { continue }
+      let ran = units.indices.filter { units[$0].scenario == i }.map { outputs[$0] }
+      // A scenario some of whose runs never started (the check was stopped) gets no verdict.
+      guard !ran.isEmpty, !ran.contains(where: { $0 == nil }) else { continue }
+      let perSeed = ran.map { $0! }
       let policy = policies[i]
       var names: Set<String> = [policy.name]
       names.formUnion(policy.aliases)
@@ -181,13 +189,16 @@ public enum Checker {
   }
 
   /// `transform` over `items` on up to `jobs` threads; results in input order. The first error wins.
+  /// `transform` over `items` on `jobs` workers, in item order; an item not started because `stop`
+  /// said so is nil.
   static func parallelMap<T: Sendable, R: Sendable>(
-    _ items: [T], jobs: Int, _ transform: @Sendable (T) throws(ScenarioError) -> R
-  ) throws(ScenarioError) -> [R] {
+    _ items: [T], jobs: Int, stop: @Sendable () -> Bool = { false },
+    _ transform: @Sendable (T) throws(ScenarioError) -> R
+  ) throws(ScenarioError) -> [R?] {
     let box = ResultBox<R>(count: items.count)
     let workers = max(1, min(jobs, items.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while let i = box.next() {
+      while !stop(), let i = box.next() {
         box.store(i, Result { () throws(ScenarioError) -> R in try transform(items[i]) })
       }
     }
@@ -217,14 +228,15 @@ private final class ResultBox<R: Sendable>: @unchecked Sendable {
     lock.unlock()
   }
 
-  func collect() throws(ScenarioError) -> [R] {
+  func collect() throws(ScenarioError) -> [R?] {
     lock.lock()
     defer { lock.unlock() }
-    var out: [R] = []
+    var out: [R?] = []
     for r in results {
-      switch r! {
-      case .success(let v): out.append(v)
-      case .failure(let e): throw e
+      switch r {
+      case .success(let v)?: out.append(v)
+      case .failure(let e)?: throw e
+      case nil: out.append(nil)
       }
     }
     return out

@@ -4,6 +4,10 @@ import SchedLabEvaluation
 import SchedLabPolicies
 import SchedLabReport
 import SchedLabScenario
+import Synchronization
+
+/// Set by Ctrl-C during `schedlab check`.
+let checkInterrupted = Atomic<Bool>(false)
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -63,8 +67,25 @@ struct Check: ParsableCommand {
     guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {
       throw CLIError(message: "\(paths.joined(separator: " ")): no scenario has an `expect:` list")
     }
+    // Ctrl-C: stop starting runs, report the scenarios that finished, exit 130.
+    signal(SIGINT) { _ in checkInterrupted.store(true, ordering: .relaxed) }
     let results = try Checker.check(
-      scenarios, options: .init(policy: policy, policyName: scheduler, seeds: range, jobs: jobs))
+      scenarios,
+      options: .init(
+        policy: policy, policyName: scheduler, seeds: range, jobs: jobs,
+        shouldStop: { checkInterrupted.load(ordering: .relaxed) }))
+    if checkInterrupted.load(ordering: .relaxed) {
+      print(
+        CheckReport.table(
+          results, seeds: range.map { "seeds \($0.lowerBound)..\($0.upperBound)" } ?? "each file's seed"),
+        terminator: "")
+      let done = Set(results.map(\.file)).count
+      let total = scenarios.filter { !$0.expectations.isEmpty }.count
+      FileHandle.standardError.write(
+        Data(
+          "schedlab: interrupted: \(done) of \(total) scenarios checked (shown above), no verdict for the rest\n".utf8))
+      throw ExitCode(130)
+    }
     let seedText = range.map { $0.count == 1 ? "seed \($0.lowerBound)" : "seeds \($0.lowerBound)..\($0.upperBound)" }
     if let junitFile { try emit(CheckReport.junit(results), to: junitFile) }
     print(CheckReport.table(results, seeds: seedText ?? "each file's seed"), terminator: "")
