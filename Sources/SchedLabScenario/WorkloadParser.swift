@@ -42,6 +42,7 @@ enum WorkloadParser {
         "unknown workload type '\(type)' (known: \(WorkloadCatalog.entries.map(\.type).joined(separator: ", ")))")
     }
     let name = try r.string("name", default: type)
+    if let reason = Values.badName(name) { throw context.error(r.peek("name"), "\(path).name", reason) }
     var vcpu: Int?
     if let v = r.optional("vcpu"), v.scalarText != "all" {
       vcpu = try Values.integer(v, "\(path).vcpu", context, range: 0...(vcpus - 1))

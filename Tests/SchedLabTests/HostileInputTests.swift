@@ -35,6 +35,10 @@ extension CLITests {
     ),
     ("empty name", header + "domains:\n  - {name: \"\", workloads: [{type: burner}]}\n", "a name cannot be empty"),
     (
+      "tab in a workload name", header + "domains:\n  - {name: a, workloads: [{type: burner, name: \"x\\ty\"}]}\n",
+      ":5: domains[0].workloads[0].name: a name cannot contain control characters"
+    ),
+    (
       "two dom0", header + "domains:\n  - {name: d0, dom0: true}\n  - {name: d1, dom0: true}\n",
       ":6: domains[1].dom0: 'd0' is already the control domain"
     ),
