@@ -161,6 +161,9 @@ extension Engine {
       wall = max(0, (work * 1000 - guests[v].speedResidue + speed - 1) / speed)
     }
     let at = max(now, guests[v].activityStart) + wall
+    // Work that would end after the run is never observed: no event (a burner would otherwise leave
+    // one far-future event in the heap per dispatch, and memory would grow with simulated time).
+    guard at <= config.durationNs else { return }
     queue.push(time: at, kind: .guestProgress, target: Int32(v), token: guests[v].progressGen)
   }
 

@@ -117,6 +117,9 @@ extension Engine {
     }
   }
 
+  /// Events in the queue, live or cancelled (memory checks).
+  public var pendingEvents: Int { queue.count }
+
   /// Read-only views for observers and tests.
   public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }
   public func hardAffinity(of v: VCPUID) -> CPUMask { affinity[v.index] }
