@@ -15,7 +15,8 @@ public enum CSVReport {
     for e in evaluations {
       for (d, dom) in e.result.domains.enumerated() {
         let periodic = dom.workloads.filter(\.hasJobs)
-        let servers = dom.workloads.filter { $0.type == "server" }
+        // Request-driven workloads, as the table counts them (server, server-mix, net-rr, ...).
+        let servers = dom.workloads.filter { $0.category == .requests }
         let ideal = e.ideal?[d]
         let fields: [String] = [
           e.scenario.name, e.result.scheduler, String(e.result.seed), dom.name, String(dom.weight),

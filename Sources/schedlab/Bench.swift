@@ -38,7 +38,17 @@ struct Bench: ParsableCommand {
     let (realEvents, realWall) = measure(.realistic)
     let realRate = Double(realEvents) / realWall
     switch format {
-    case .json, .csv:
+    case .csv:
+      print("figure,value")
+      print("engine_events_per_s,\(Int(engineRate))")
+      print("engine_events,\(processed)")
+      print("credit2_events_per_s,\(Int(credit2Rate))")
+      print("credit2_events,\(events)")
+      print("credit2_wall_s,\(String(format: "%.3f", wall))")
+      print("credit2_realistic_events_per_s,\(Int(realRate))")
+      print("credit2_realistic_events,\(realEvents)")
+      print("credit2_realistic_wall_s,\(String(format: "%.3f", realWall))")
+    case .json:
       print(
         """
         {
