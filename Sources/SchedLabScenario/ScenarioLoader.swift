@@ -68,7 +68,8 @@ public enum ScenarioLoader {
         top.peek("warmup"), "warmup", "the warm-up (\(Nanos.format(warmup))) must be shorter than the duration")
     }
     let seed = try top.integer("seed", default: 1, range: 0...Int.max)
-    let window = try top.duration("window", default: Nanos.s(1))
+    // Default: 1 s windows, or one window as long as the measured run when that is shorter.
+    let window = try top.duration("window", default: min(Nanos.s(1), duration - warmup))
     guard window > 0 else { throw context.error(top.peek("window") ?? root, "window", "must be positive") }
     guard window <= duration - warmup else {
       throw context.error(

@@ -73,7 +73,7 @@ import Testing
       name: "affinity beyond host", yaml: replaced("weight: 256", "affinity: [0, 5]"), line: 7,
       key: "domains[0].affinity", fragment: "does not exist"),
     Bad(
-      name: "warm-up too long", yaml: good + "\nwarmup: 3s", line: 1, key: "warmup",
+      name: "warm-up too long", yaml: good + "\nwarmup: 3s", line: 10, key: "warmup",
       fragment: "shorter than the duration"),
     Bad(
       name: "cap above vcpus", yaml: replaced("weight: 256", "cap: 150"), line: 7, key: "domains[0].cap",
