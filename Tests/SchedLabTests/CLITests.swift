@@ -11,9 +11,12 @@ import Testing
 
   static let binary = packageRoot + "/.build/debug/schedlab"
 
-  func schedlab(_ arguments: [String]) throws -> Output {
+  func schedlab(_ arguments: [String]) throws -> Output { try run(Self.binary, arguments) }
+
+  /// Run a program from the package root and collect its output.
+  func run(_ program: String, _ arguments: [String]) throws -> Output {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
     let out = Pipe()

@@ -180,15 +180,24 @@ extension CLITests {
     // A directory: refused with a plain message.
     let asDir = try schedlab(["run", scenario, "--no-ideal", "-o", dir])
     #expect(asDir.status == 2 && asDir.stderr.contains("is a directory"), "\(asDir.stderr)")
-    // A read-only directory (unless we are root, who may write anyway): refused before simulating.
+    // A read-only directory: refused before simulating. Root may write anywhere, so as root the
+    // command runs as `nobody` (through runuser) when that user can reach the binary at all.
     let ro = dir + "/ro"
     try fm.createDirectory(atPath: ro, withIntermediateDirectories: true)
     try fm.setAttributes([.posixPermissions: 0o555], ofItemAtPath: ro)
-    if getuid() != 0 {
-      let readOnly = try schedlab(["run", scenario, "--no-ideal", "-o", ro + "/r.txt"])
-      #expect(readOnly.status == 2 && readOnly.stderr.contains("permission denied"), "\(readOnly.stderr)")
-      #expect((try fm.contentsOfDirectory(atPath: ro)).isEmpty)
+    try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+    try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: scenario)
+    let readOnlyArguments = ["run", scenario, "--no-ideal", "-o", ro + "/r.txt"]
+    let readOnly: Output
+    if getuid() == 0 {
+      readOnly = try run("/usr/sbin/runuser", ["-u", "nobody", "--", Self.binary] + readOnlyArguments)
+    } else {
+      readOnly = try schedlab(readOnlyArguments)
     }
+    if getuid() != 0 || readOnly.stderr.contains("cannot write in") {
+      #expect(readOnly.status == 2 && readOnly.stderr.contains("permission denied"), "\(readOnly.stderr)")
+    }
+    #expect((try fm.contentsOfDirectory(atPath: ro)).isEmpty)
     // An existing report keeps its permissions.
     let report = dir + "/report.txt"
     try "old".write(toFile: report, atomically: true, encoding: .utf8)
