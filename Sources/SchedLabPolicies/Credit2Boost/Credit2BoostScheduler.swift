@@ -90,7 +90,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   let charge: BoostCharge
   /// Whether the assignment stays whole and boosted time burns normal credit too (every charge
   /// but `split`).
-  var earmark: Bool { charge != .split }
+  var keepsWholeAssignment: Bool { charge != .split }
 
   // Per-vCPU boost parameters and state
   var ratioPermille: [Int64] = []
@@ -201,7 +201,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     closeBoostEpoch(v)
     epochBoostBudget[v] = share
     boostCredit[v] = share
-    if earmark {
+    if keepsWholeAssignment {
       super.assignCredit(v, increment: increment, now: now)
     } else {
       credit[v] = min(credit[v] + increment - share, Self.creditInit - share + Self.carryoverMax)
@@ -213,7 +213,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   /// the runqueue has more normal credit (interpretation 12).
   override func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
     let ahead = charge == .overtake && leadsByCredit(v)
-    if earmark {
+    if keepsWholeAssignment {
       let saved = residual[v]
       timeToCredit(v, time: time)
       residual[v] = saved
@@ -254,7 +254,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   /// Interpretation 2: an epoch ends when the best unit has spent its whole assignment, boost
   /// bucket included, so that a unit that never boosts is not short of the credit set aside.
   override func resetCredit(of v: Int) -> Int64 {
-    boostEnabled && !earmark ? credit[v] + max(0, boostCredit[v]) : credit[v]
+    boostEnabled && !keepsWholeAssignment ? credit[v] + max(0, boostCredit[v]) : credit[v]
   }
 
   /// Interpretation 4.
