@@ -161,14 +161,23 @@ public enum TableReport {
   public static func compare(_ evaluations: [Evaluation]) -> String {
     guard let first = evaluations.first else { return "" }
     var header = ["domain", "weight", "ideal"]
-    for e in evaluations { header += ["\(e.result.scheduler) share", "diff", "wake p99", "max"] }
+    // A scheduler whose weight semantics give other ideal shares (rr ignores weights) gets its own
+    // ideal column, so that its diff is read against the ideal it is measured by.
+    let ownIdeal = evaluations.map { e in
+      e.ideal != nil && first.ideal != nil && zip(e.ideal!, first.ideal!).contains { abs($0 - $1) > 0.0005 }
+    }
+    for (i, e) in evaluations.enumerated() {
+      header += ["\(e.result.scheduler) share"] + (ownIdeal[i] ? ["ideal"] : []) + ["diff", "wake p99", "max"]
+    }
     var rows = [header]
     for (d, dom) in first.result.domains.enumerated() {
       var row = [dom.name, String(dom.weight), first.ideal.map { Format.fixed($0[d], 3) } ?? "-"]
-      for e in evaluations {
+      for (i, e) in evaluations.enumerated() {
         let x = e.result.domains[d]
+        row.append(Format.fixed(x.share, 3))
+        if ownIdeal[i] { row.append(Format.fixed(e.ideal![d], 3)) }
         row += [
-          Format.fixed(x.share, 3), e.ideal.map { signed(x.share - $0[d]) } ?? "-",
+          e.ideal.map { signed(x.share - $0[d]) } ?? "-",
           latency(x.wakeLatency.p99Ns, x.wakeLatency.count), latency(x.wakeLatency.maxNs, x.wakeLatency.count),
         ]
       }

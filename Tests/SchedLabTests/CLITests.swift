@@ -96,6 +96,9 @@ import Testing
     ])
     #expect(compare.status == 0, "\(compare.stderr)")
     #expect(compare.stdout.contains("credit2 share") && compare.stdout.contains("rr share"))
+    // rr ignores weights: its own ideal column (0.5 each here), not credit2's 0.42 / 0.78.
+    let header = compare.stdout.split(separator: "\n")[1]
+    #expect(header.contains("rr share  ideal"), "\(header)")
     let ideal = try schedlab(["ideal", "scenarios/seed-example.yaml", "--duration", "4s"])
     #expect(ideal.stdout.contains("0.420") && ideal.stdout.contains("0.780"))
   }
