@@ -27,6 +27,8 @@ public struct CheckResult: Sendable {
   /// The seed whose measurement is reported: the one furthest past (or nearest to) its bound.
   public var worst: SeedMeasurement
   public var verdict: Verdict
+  /// The host model the scenario ran on (`ideal`, `realistic`, `custom`).
+  public var hostModel: String = "ideal"
 
   public var held: Bool { seeds.allSatisfy(\.held) }
 
@@ -155,7 +157,7 @@ public enum Checker {
         results.append(
           CheckResult(
             scenario: s.name, file: s.path, scheduler: policy.name, expectation: e, seeds: seeds, worst: worst,
-            verdict: verdict))
+            verdict: verdict, hostModel: s.simulation.hostModel.name))
       }
     }
     return results

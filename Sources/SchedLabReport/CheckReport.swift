@@ -20,8 +20,10 @@ public enum CheckReport {
       }
     }
     let scheduler = Set(results.map(\.scheduler)).sorted().joined(separator: ",")
+    let models = Set(results.map(\.hostModel)).sorted().joined(separator: "+")
     out +=
-      "\n\(results.count) expectation\(results.count == 1 ? "" : "s"), \(seeds), scheduler \(scheduler.isEmpty ? "-" : scheduler): "
+      "\n\(results.count) expectation\(results.count == 1 ? "" : "s"), \(seeds), scheduler \(scheduler.isEmpty ? "-" : scheduler)"
+      + (models.isEmpty ? "" : ", host model \(models)") + ": "
     out += "\(count(.pass)) passed, \(count(.xfail)) failed as expected, \(count(.fail)) failed, "
     out += "\(count(.xpass)) passed unexpectedly\n"
     return out
