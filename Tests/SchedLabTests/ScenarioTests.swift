@@ -1,3 +1,4 @@
+import Foundation
 import SchedLabCore
 import SchedLabScenario
 import Testing
@@ -126,6 +127,41 @@ import Testing
   @Test func shippedScenariosAllLoad() throws {
     for name in ["seed-example", "burners-mixed-weights", "audio-among-burners", "server-among-burners"] {
       _ = try ScenarioLoader.load(path: packageRoot + "/scenarios/\(name).yaml")
+    }
+  }
+}
+
+/// Every shipped scenario loads and runs (briefly, on both host models): a scenario file that stops
+/// loading, or a workload that traps, shows up here rather than in a user's hands.
+@Suite struct ShippedScenarioTests {
+  static let files: [String] = {
+    let root = packageRoot + "/scenarios"
+    let fm = FileManager.default
+    var out: [String] = []
+    for sub in ["", "/boost", "/credit1", "/matrix", "/suite"] {
+      let dir = root + sub
+      let names = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+      out += names.filter { $0.hasSuffix(".yaml") }.sorted().map { dir + "/" + $0 }
+    }
+    return out
+  }()
+
+  @Test func thereAreShippedScenarios() { #expect(Self.files.count >= 60) }
+
+  @Test(arguments: files)
+  func loadsAndRuns(path: String) throws {
+    var scenario = try ScenarioLoader.load(path: path)
+    for model in [HostModel.ideal, .realistic] {
+      scenario.simulation.hostModel = model
+      scenario.simulation.warmupNs = 0
+      scenario.simulation.durationNs = Nanos.ms(200)
+      scenario.simulation.windowNs = Nanos.ms(100)
+      let (_, policy) = try scenario.makePolicy(nil)
+      let engine = Engine(config: scenario.simulation, policy: policy)
+      for call in scenario.controls { engine.schedule(call) }
+      let r = engine.run()
+      #expect(r.measuredNs == Nanos.ms(200))
+      #expect(r.host.idleFraction >= 0 && r.host.idleFraction <= 1)
     }
   }
 }
