@@ -10,7 +10,7 @@ public enum TableReport {
     out.append(
       "scenario \(e.scenario.name) | scheduler \(r.scheduler) | seed \(r.seed) | "
         + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
-        + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(r.hostModel.name)"
+        + "\(t.pcpuCount) pCPUs (\(t.description)) | host model \(r.hostModel.name)"
     )
     var rows: [[String]] = [
       [
@@ -186,7 +186,7 @@ public enum TableReport {
     let t = first.result.topology
     var out =
       "scenario \(first.scenario.name) | seed \(first.result.seed) | \(Format.duration(first.result.durationNs)) | "
-      + "\(t.pcpuCount) pCPUs (\(t.sockets)x\(t.coresPerSocket)x\(t.threadsPerCore)) | host model \(first.result.hostModel.name)\n"
+      + "\(t.pcpuCount) pCPUs (\(t.description)) | host model \(first.result.hostModel.name)\n"
     out += Format.table(rows, rightAligned: Set(1..<header.count)) + "\n"
     var host: [[String]] = [["host"] + evaluations.map(\.result.scheduler)]
     host.append(["context switches/s"] + evaluations.map { Format.fixed($0.result.host.contextSwitchesPerS, 0) })

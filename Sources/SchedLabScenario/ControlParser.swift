@@ -11,11 +11,13 @@ import Yams
 /// Arguments become integers: `ratio` in per-mille (`ratio_permille`), durations in ns (`interval_ns`,
 /// `max_credit_ns`), `weight` and `cap` as given.
 enum ControlParser {
-  static let ops = ["set_boost", "get_boost", "get_counters", "set_weight"]
-  /// The arguments each operation takes.
-  static let opArguments: [String: [String]] = [
-    "set_boost": ["ratio", "interval", "max_credit"], "get_boost": [], "get_counters": [], "set_weight": ["weight"],
+  /// The operations and the arguments each takes.
+  static let ops: [(name: String, arguments: [String])] = [
+    ("set_boost", ["ratio", "interval", "max_credit"]), ("get_boost", []), ("get_counters", []),
+    ("set_weight", ["weight"]),
   ]
+  /// Every argument some operation takes.
+  static let argumentKeys: [String] = ops.flatMap(\.arguments)
 
   static func parse(
     _ node: Node, domains: [DomainConfig], duration: Int64, context: NodeContext
@@ -37,8 +39,9 @@ enum ControlParser {
       let caller = try domain("caller")
       let target = try domain("target")
       let op = try r.string("op")
-      guard ops.contains(op) else {
-        throw context.error(item, "\(path).op", "unknown operation '\(op)' (known: \(ops.joined(separator: ", ")))")
+      guard let accepted = ops.first(where: { $0.name == op })?.arguments else {
+        throw context.error(
+          item, "\(path).op", "unknown operation '\(op)' (known: \(ops.map(\.name).joined(separator: ", ")))")
       }
       var arguments: [ControlArgument] = []
       if let n = r.optional("ratio") {
@@ -52,8 +55,7 @@ enum ControlParser {
         arguments.append(ControlArgument("weight", Int64(try r.integer("weight", default: 256, range: 1...65535))))
       }
       // Each operation takes its own arguments: an argument it would ignore is an error.
-      let accepted = opArguments[op] ?? []
-      for key in ["ratio", "interval", "max_credit", "weight"] where r.keys.contains(key) && !accepted.contains(key) {
+      for key in argumentKeys where r.keys.contains(key) && !accepted.contains(key) {
         throw context.error(
           r.peek(key), "\(path).\(key)",
           "\(op) takes no '\(key)'"

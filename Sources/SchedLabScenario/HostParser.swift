@@ -61,12 +61,13 @@ enum HostParser {
       )
     }
     if let modelNode = host.optional("model") {
-      switch try Values.string(modelNode, "host.model", context) {
-      case "ideal": model = .ideal
-      case "realistic": model = .realistic
-      case let other:
-        throw context.error(modelNode, "host.model", "unknown host model '\(other)' (known: ideal, realistic)")
+      let name = try Values.string(modelNode, "host.model", context)
+      guard let named = HostModel.named(name) else {
+        throw context.error(
+          modelNode, "host.model",
+          "unknown host model '\(name)' (known: \(HostModel.presets.map(\.name).joined(separator: ", ")))")
       }
+      model = named
     }
     var changed = false
     func cost(_ key: String, _ value: inout Int64) throws(ScenarioError) {

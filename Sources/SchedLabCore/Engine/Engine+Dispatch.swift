@@ -87,7 +87,7 @@ extension Engine {
       }
       preemptStamp[next] = -1
       if smtContention { guests[next].speedPermille = siblingSpeed(p) }
-      guestDispatch(next, at: now + hostModel.contextSwitchNs + migrationStall(next, from: previousCPU, to: p))
+      guestDispatch(next, at: now + hostModel.contextSwitchNs + migrationStall(from: previousCPU, to: p))
       if migrating[next] { raiseSoftirq(p) }
     } else {
       idleSince[p] = now
@@ -169,7 +169,7 @@ extension Engine {
   /// The cache-refill stall of a vCPU dispatched on `cpu` after last running on `from` (-1: never
   /// ran): none on the same core (SMT siblings share its caches), else the model's in-socket or
   /// cross-socket migration cost.
-  @inline(__always) func migrationStall(_ v: Int, from: Int, to cpu: Int) -> Int64 {
+  @inline(__always) func migrationStall(from: Int, to cpu: Int) -> Int64 {
     guard from >= 0 && from != cpu else { return 0 }
     let from = PCPUID(from)
     let to = PCPUID(cpu)

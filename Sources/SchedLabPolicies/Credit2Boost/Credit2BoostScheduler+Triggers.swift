@@ -88,14 +88,10 @@ extension Credit2BoostScheduler {
         case .credit: break
         case .waive: ratelimitWaived[v] = true
         case .bucket:
-          if reason == .exhausted || boostCredit[v] <= 0 || protectedUntil[v] <= now {
-            protectedUntil[v] = 0
-            ratelimitWaived[v] = true
-          } else {
-            // Still protected and paid for: the pCPU reconsiders when the protection or the bucket
-            // ends (the slice computed then covers both).
-            return
-          }
+          // Still protected and paid for: the pCPU reconsiders when the protection or the bucket
+          // ends (the slice computed then covers both). Otherwise the protection ends now.
+          if reason == .exhausted || boostCredit[v] <= 0 || protectedUntil[v] <= now { endProtection(v) }
+          return
         }
       }
       tickle(context.processor(unit).index)

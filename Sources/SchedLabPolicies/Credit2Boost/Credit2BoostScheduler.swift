@@ -305,21 +305,23 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     handleNotification(note, vcpu: vcpu, now: now)
   }
 
-  override func wouldBoostIfPreempted(_ v: Int) -> Bool {
-    guard boostEnabled, boostCredit[v] > 0 else { return false }
+  /// The enabled trigger by which preempting `v` would boost it: interrupts masked, else
+  /// `dont_desched` set; nil if neither applies.
+  func preemptionTrigger(_ v: Int) -> BoostTrigger? {
     let unit = VCPUID(v)
-    return (triggerMasked && context.interruptsMasked(unit)) || (triggerDontDesched && context.dontDesched(unit))
+    if triggerMasked && context.interruptsMasked(unit) { return .masked }
+    if triggerDontDesched && context.dontDesched(unit) { return .dontDesched }
+    return nil
+  }
+
+  override func wouldBoostIfPreempted(_ v: Int) -> Bool {
+    boostEnabled && boostCredit[v] > 0 && preemptionTrigger(v) != nil
   }
 
   /// Interpretation 8: boost a masked or `dont_desched` vCPU credit2 has chosen to preempt.
   override func aboutToPreempt(_ v: Int, now: Int64) -> Bool {
-    guard !boosted[v] else { return false }
-    let unit = VCPUID(v)
-    if triggerMasked && context.interruptsMasked(unit) {
-      boost(v, trigger: .masked, now: now)
-    } else if context.dontDesched(unit) {
-      boost(v, trigger: .dontDesched, now: now)
-    }
+    guard !boosted[v], let trigger = preemptionTrigger(v) else { return false }
+    boost(v, trigger: trigger, now: now)
     return boosted[v]
   }
 
