@@ -114,6 +114,7 @@ public enum Checker {
         }
       }
     }
+    try checkBudget(scenarios, seeds: options.seeds)
     var units: [(scenario: Int, seed: UInt64)] = []
     for (i, s) in scenarios.enumerated() where !s.expectations.isEmpty {
       if let seeds = options.seeds {
@@ -163,11 +164,36 @@ public enum Checker {
     return results
   }
 
+  /// Refuse a check whose runs (every seed of every scenario: the scheduler's run, the demand runs
+  /// for the ideal, baselines, the determinism re-run) would exceed the ceiling, before allocating
+  /// anything per seed.
+  static func checkBudget(_ scenarios: [Scenario], seeds: ClosedRange<UInt64>?) throws(ScenarioError) {
+    let checked = scenarios.filter { !$0.expectations.isEmpty }
+    guard let first = checked.first else { return }
+    let seedCount = seeds.map { Double($0.upperBound - $0.lowerBound) + 1 } ?? 1
+    var total = 0.0
+    var largest = EventBudget.runEvents(first)
+    for s in checked {
+      let metrics = Set(s.expectations.map(\.metric))
+      let needsIdeal = !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal])
+      let runs = 1 + Double(Set(s.expectations.compactMap(\.baseline)).count) + (metrics.contains(.deterministic) ? 1 : 0)
+      let one = EventBudget.runEvents(s)
+      if one.largestEvents > largest.largestEvents { largest = one }
+      total += seedCount * (one.total * runs + (needsIdeal ? EventBudget.demandEvents(s) : 0))
+    }
+    let what =
+      "\(checked.count) scenario\(checked.count == 1 ? "" : "s") × "
+      + (seeds.map { "\(Int64(seedCount)) seed\(seedCount == 1 ? "" : "s") \($0.lowerBound)..\($0.upperBound)" } ?? "1 seed")
+    try EventBudget.refuseAbove(
+      total, ceiling: first.simulation.maxEvents, file: checked.count == 1 ? first.path : "check", what: what,
+      largest: largest)
+  }
+
   /// The runs one seed needs: the scheduler's, the ideal if asked for, each baseline, and a second
   /// identical run if determinism is checked.
   static func runSeed(_ scenario: Scenario, policy: PolicyDescriptor) throws(ScenarioError) -> SeedRuns {
     func runOnce(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> RunResult {
-      Runner.simulate(scenario, policy: try scenario.makePolicy(descriptor))
+      try Runner.simulate(scenario, policy: try scenario.makePolicy(descriptor))
     }
     let run = try runOnce(policy)
     var runs = SeedRuns(seed: scenario.simulation.seed, run: run, ideal: nil, demands: nil, baselines: [:])

@@ -55,7 +55,8 @@ public enum Runner {
     _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true
   ) throws(ScenarioError) -> Evaluation {
     let (descriptor, policy) = try scenario.makePolicy(scheduler)
-    let result = simulate(scenario, policy: policy)
+    try EventBudget.check(scenario, runs: 1, demandRuns: ideal ? 1 : 0)
+    let result = try simulate(scenario, policy: policy)
     var parameters: [(String, ParameterValue)] = []
     let overrides = scenario.parameters[descriptor.name] ?? [:]
     for spec in descriptor.parameters { parameters.append((spec.name, overrides[spec.name] ?? spec.defaultValue)) }
@@ -69,11 +70,14 @@ public enum Runner {
     return evaluation
   }
 
-  /// One run of the scenario, control calls included, under an already built policy.
-  public static func simulate(_ scenario: Scenario, policy: any SchedulerPolicy) -> RunResult {
+  /// One run of the scenario, control calls included, under an already built policy. A run that
+  /// reaches the scenario's `maxEvents` is an error, not a result.
+  public static func simulate(_ scenario: Scenario, policy: any SchedulerPolicy) throws(ScenarioError) -> RunResult {
     let engine = Engine(config: scenario.simulation, policy: policy)
     for call in scenario.controls { engine.schedule(call) }
-    return engine.run()
+    let result = engine.run()
+    if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }
+    return result
   }
 
   /// Each domain's demand: declared, or measured by running it alone.
@@ -97,7 +101,9 @@ public enum Runner {
       var alone = scenario.simulation
       alone.domains = [domain]
       let policy = try scenario.makePolicy(descriptor)
-      let result = Engine(config: alone, policy: policy).run()
+      let engine = Engine(config: alone, policy: policy)
+      let result = engine.run()
+      if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }
       let per = result.domains[0].vcpus.map { min(1, $0.share) }
       demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))
     }

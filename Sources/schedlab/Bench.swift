@@ -3,82 +3,131 @@ import Foundation
 import SchedLabCore
 import SchedLabPolicies
 
+/// The engine's own benchmark: fixed cases, each run in a fresh process (so that its peak RSS is its
+/// own), reported as the median of `--runs`.
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure the engine: the bare event loop and credit2 on a 32-pCPU, 256-vCPU mixed host.")
+    abstract: "Measure the engine: events/s, ns per event, start-up time and peak memory on fixed host shapes.",
+    discussion: """
+      Cases: \(BenchCase.allCases.map(\.rawValue).joined(separator: ", ")).
+      Each case runs in a child process; figures are medians over --runs. Wall-clock figures vary with
+      the machine's load: compare them on a quiet machine, or count instructions with callgrind.
 
-  @Option(name: .long, help: "Output format: table or json.")
+      Examples:
+        schedlab bench
+        schedlab bench --case host-256x4096 --runs 5 --format json
+      """)
+
+  @Option(name: .long, help: "Output format: table, json or csv.")
   var format: OutputFormat = .table
 
-  @Option(name: .long, help: "Simulated seconds of the credit2 scenario.")
-  var seconds: Int = 10
+  @Option(name: .customLong("case"), help: "A case to run (repeatable; default: all).")
+  var cases: [BenchCase] = []
 
-  @Option(name: .long, help: "Events of the bare event loop measurement (0 skips it).")
-  var holdEvents: Int = 20_000_000
+  @Option(name: .long, help: "Runs of each case; the figures are medians.")
+  var runs: Int = 1
+
+  @Flag(name: .long, help: .hidden)
+  var child = false
 
   func run() throws {
-    let clock = ContinuousClock()
-    // Bare event loop: hold model with 1,000 pending events.
-    var processed = 0
-    let holdTime = clock.measure { processed = EngineBenchmark.holdModel(events: holdEvents, pending: 1_000) }
-    let engineRate = processed > 0 ? Double(processed) / holdTime.seconds : 0
-
-    func measure(_ model: HostModel) -> (events: Int64, seconds: Double) {
-      var config = Bench.mixedHost(seconds: Int64(seconds))
-      config.hostModel = model
-      let engine = Engine(config: config, policy: Credit2Scheduler())
-      var result: RunResult?
-      let runTime = clock.measure { result = engine.run() }
-      return (result!.host.events, runTime.seconds)
+    guard runs >= 1 else { throw CLIError(message: "--runs: must be at least 1") }
+    let chosen = cases.isEmpty ? BenchCase.allCases : cases
+    if child {
+      // One measurement of one case, as a JSON line for the parent.
+      for c in chosen { print(c.measure().jsonLine) }
+      return
     }
-    let (events, wall) = measure(.ideal)
-    let credit2Rate = Double(events) / wall
-    // The same host with the realistic model: its events differ (IPIs, stalls), so compare the
-    // simulated time per wall second as well as events per second.
-    let (realEvents, realWall) = measure(.realistic)
-    let realRate = Double(realEvents) / realWall
-    switch format {
-    case .csv:
-      print("figure,value")
-      print("engine_events_per_s,\(Int(engineRate))")
-      print("engine_events,\(processed)")
-      print("credit2_events_per_s,\(Int(credit2Rate))")
-      print("credit2_events,\(events)")
-      print("credit2_wall_s,\(String(format: "%.3f", wall))")
-      print("credit2_realistic_events_per_s,\(Int(realRate))")
-      print("credit2_realistic_events,\(realEvents)")
-      print("credit2_realistic_wall_s,\(String(format: "%.3f", realWall))")
-    case .json:
-      print(
-        """
-        {
-          "engine_events_per_s": \(Int(engineRate)),
-          "engine_events": \(processed),
-          "credit2_events_per_s": \(Int(credit2Rate)),
-          "credit2_events": \(events),
-          "credit2_scenario": "32 pCPUs (2x8x2), 256 vCPUs in 64 domains, mixed workloads, \(seconds) s simulated",
-          "credit2_wall_s": \(String(format: "%.3f", wall)),
-          "credit2_realistic_events_per_s": \(Int(realRate)),
-          "credit2_realistic_events": \(realEvents),
-          "credit2_realistic_wall_s": \(String(format: "%.3f", realWall))
-        }
-        """)
-    case .table:
-      print("engine (hold model, 1000 pending): \(Int(engineRate)) events/s over \(processed) events")
-      print(
-        "credit2 (32 pCPUs, 256 vCPUs, mixed, \(seconds) s simulated): \(Int(credit2Rate)) events/s, "
-          + "\(events) events in \(String(format: "%.2f", wall)) s")
-      print(
-        "credit2, same host, realistic host model: \(Int(realRate)) events/s, "
-          + "\(realEvents) events in \(String(format: "%.2f", realWall)) s")
+    var rows: [BenchFigures] = []
+    for c in chosen {
+      var samples: [BenchFigures] = []
+      for _ in 0..<runs { samples.append(try Self.measureInChild(c)) }
+      rows.append(BenchFigures.median(samples))
+    }
+    print(BenchFigures.render(rows, format: format, runs: runs), terminator: "")
+  }
+
+  static func measureInChild(_ c: BenchCase) throws -> BenchFigures {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+    process.arguments = ["bench", "--child", "--case", c.rawValue]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let figures = BenchFigures(jsonLine: String(decoding: data, as: UTF8.self))
+    else { throw CLIError(message: "bench: case \(c.rawValue) failed (status \(process.terminationStatus))") }
+    return figures
+  }
+}
+
+/// The fixed cases: the bare event loop, three host shapes with a mixed workload, and a long run of
+/// two burners for memory over simulated time.
+enum BenchCase: String, CaseIterable, ExpressibleByArgument {
+  case eventLoop = "event-loop"
+  case host4 = "host-4x32"
+  case host32 = "host-32x256"
+  case host32Realistic = "host-32x256-realistic"
+  case host256 = "host-256x4096"
+  case burners100s = "burners-100s"
+  case burners10000s = "burners-10000s"
+
+  var config: SimulationConfig? {
+    switch self {
+    case .eventLoop: return nil
+    case .host4: return Self.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)
+    case .host32, .host32Realistic:
+      var config = Self.mixedHost(HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)
+      if self == .host32Realistic { config.hostModel = .realistic }
+      return config
+    case .host256: return Self.mixedHost(HostTopology(sockets: 4, coresPerSocket: 32, threadsPerCore: 2), domains: 1024)
+    case .burners100s, .burners10000s:
+      let burner = [WorkloadSpec(name: "burn", kind: .burner)]
+      return SimulationConfig(
+        topology: HostTopology(sockets: 1, coresPerSocket: 1, threadsPerCore: 1),
+        domains: [DomainConfig(name: "a", workloads: burner), DomainConfig(name: "b", workloads: burner)],
+        durationNs: Nanos.s(self == .burners100s ? 100 : 10_000), seed: 1)
     }
   }
 
-  /// 2 sockets x 8 cores x 2 threads; 64 domains of 4 vCPUs cycling through burners, demand, audio,
-  /// a request server, a sched-sim phase pattern and a device.
-  static func mixedHost(seconds: Int64) -> SimulationConfig {
+  func measure() -> BenchFigures {
+    let clock = ContinuousClock()
+    var figures = BenchFigures(name: rawValue)
+    guard let config else {
+      var processed = 0
+      let time = clock.measure { processed = EngineBenchmark.holdModel(events: 20_000_000, pending: 1_000) }
+      figures.events = Int64(processed)
+      figures.wallS = time.seconds
+      figures.peakRSSMB = peakRSSMB()
+      return figures
+    }
+    figures.pcpus = config.topology.pcpuCount
+    figures.vcpus = config.totalVCPUs
+    figures.simulatedS = Double(config.durationNs) / 1e9
+    var engine: Engine?
+    let startup = clock.measure {
+      engine = Engine(config: config, policy: Credit2Scheduler())
+      engine!.start()
+    }
+    let running = clock.measure {
+      engine!.run(until: config.durationNs)
+      _ = engine!.finish()
+    }
+    figures.startupS = startup.seconds
+    figures.wallS = startup.seconds + running.seconds
+    figures.events = engine!.processedEvents
+    figures.peakRSSMB = peakRSSMB()
+    let h = engine!.histogramBytes
+    figures.histogramMB = [h.vcpus, h.domains, h.workloads].map { Double($0) / 1_048_576 }
+    return figures
+  }
+
+  /// 64-domain blocks of 4 vCPUs cycling through burners, demand, audio among a burner, a request
+  /// server, a sched-sim phase pattern and a device with demand; weights 128/256/512; 10 s, 1 s warm-up.
+  static func mixedHost(_ topology: HostTopology, domains count: Int) -> SimulationConfig {
     var domains: [DomainConfig] = []
-    for d in 0..<64 {
+    for d in 0..<count {
       let workloads: [WorkloadSpec]
       switch d % 6 {
       case 0: workloads = [WorkloadSpec(name: "burn", kind: .burner)]
@@ -109,9 +158,15 @@ struct Bench: ParsableCommand {
       domains.append(DomainConfig(name: "vm\(d)", weight: [128, 256, 512][d % 3], vcpus: 4, workloads: workloads))
     }
     return SimulationConfig(
-      topology: HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: domains,
-      durationNs: Nanos.s(seconds), warmupNs: Nanos.s(1), seed: 1)
+      topology: topology, domains: domains, durationNs: Nanos.s(10), warmupNs: Nanos.s(1), seed: 1)
   }
+}
+
+/// This process's peak resident set, in MB.
+func peakRSSMB() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return Double(usage.ru_maxrss) / 1024  // Linux reports KB
 }
 
 extension Duration {

@@ -43,8 +43,14 @@ struct Check: ParsableCommand {
     help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
   var hostModel: String?
 
+  @Option(
+    name: .customLong("max-events"),
+    help: "Ceiling on the events the check may simulate, every run of every seed together (estimated first).")
+  var maxEvents: Int64 = EventBudget.defaultMaxEvents
+
   func run() throws {
     guard jobs >= 1 else { throw CLIError(message: "--jobs: must be at least 1") }
+    guard maxEvents > 0 else { throw CLIError(message: "--max-events: must be positive") }
     let range = try seeds.map(Self.parseSeeds)
     var policy: PolicyDescriptor?
     if let scheduler {
@@ -62,6 +68,7 @@ struct Check: ParsableCommand {
     for file in files {
       var scenario = try ScenarioLoader.load(path: file)
       if let model { scenario.simulation.hostModel = model }
+      scenario.simulation.maxEvents = maxEvents
       scenarios.append(scenario)
     }
     guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {

@@ -87,6 +87,8 @@ struct Compare: ParsableCommand {
     let scenario = try options.apply(try ScenarioLoader.load(path: path))
     let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
+    let count = Double(names.count)
+    try EventBudget.check(scenario, runs: count, demandRuns: count, what: "\(names.count) schedulers")
     var evaluations: [Evaluation] = []
     for name in names { evaluations.append(try Runner.evaluate(scenario, scheduler: name)) }
     let text: String
@@ -123,6 +125,7 @@ struct Ideal: ParsableCommand {
     guard format != .csv else { throw CLIError(message: "--format: ideal prints a table or json") }
     let scenario = try options.apply(try ScenarioLoader.load(path: path))
     let (descriptor, _) = try scenario.makePolicy(scheduler)
+    try EventBudget.check(scenario, runs: 0, demandRuns: 1, what: "the demand runs")
     let demands = try Runner.measureDemands(scenario, scheduler: descriptor.name)
     let ideal = Runner.idealShares(scenario, demands: demands, weights: descriptor.weights)
     if format == .json {

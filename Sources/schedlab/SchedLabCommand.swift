@@ -38,8 +38,15 @@ struct RunOptions: ParsableArguments {
     help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
   var hostModel: String?
 
+  @Option(
+    name: .customLong("max-events"),
+    help: "Ceiling on the events the command may simulate, all its runs together (estimated before running).")
+  var maxEvents: Int64 = EventBudget.defaultMaxEvents
+
   func apply(_ scenario: Scenario) throws -> Scenario {
     var scenario = scenario
+    guard maxEvents > 0 else { throw CLIError(message: "--max-events: must be positive") }
+    scenario.simulation.maxEvents = maxEvents
     if let model = try HostModelOption.parse(hostModel) { scenario.simulation.hostModel = model }
     var ns: Int64?
     if let duration {

@@ -80,6 +80,10 @@ public final class Engine {
   /// Warnings logged by the policy or the engine (bounded).
   public private(set) var log: [String] = []
   private var started = false
+  /// Events processed so far, warm-up included.
+  public private(set) var processedEvents: Int64 = 0
+  /// The run stopped early because it reached `config.maxEvents`; its result is not a measurement.
+  public private(set) var exceededMaxEvents = false
   /// FNV-1a over every processed event's time, kind and target, warm-up included: two runs that
   /// processed the same events in the same order have the same hash.
   var traceHash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -187,8 +191,13 @@ public final class Engine {
   /// Process events up to and including `limit`, then set the clock to `limit`.
   public func run(until limit: Int64) {
     while let t = queue.peekTime, t <= limit {
+      guard processedEvents < config.maxEvents else {
+        exceededMaxEvents = true
+        return
+      }
       let event = queue.pop()!
       now = event.time
+      processedEvents &+= 1
       metrics.events += 1
       traceHash = (traceHash ^ UInt64(bitPattern: event.time)) &* 0x100_0000_01b3
       traceHash =

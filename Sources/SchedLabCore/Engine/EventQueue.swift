@@ -1,5 +1,3 @@
-import HeapModule
-
 /// What an engine event does. Stored as a byte in ``Event``.
 @usableFromInline enum EventKind: UInt8, Sendable {
   /// `SCHEDULE_SOFTIRQ` on pCPU `target`.
@@ -45,10 +43,12 @@ import HeapModule
   @inlinable static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.seq == b.seq }
 }
 
-/// The engine's future-event list: a min-heap keyed (time, seq). Cancellation is lazy: timers carry a
-/// generation token, and a popped event whose token is stale is dropped.
+/// The engine's future-event list: a 4-ary min-heap keyed (time, seq), sifted with a hole (one
+/// write per level). Keys are unique, so the pop order is fully determined by the keys whatever the
+/// heap's shape. Cancellation is lazy: timers carry a generation token, and a popped event whose
+/// token is stale is dropped.
 @usableFromInline struct EventQueue: Sendable {
-  @usableFromInline var heap = Heap<Event>()
+  @usableFromInline var items: ContiguousArray<Event> = []
   @usableFromInline var nextSeq: UInt64 = 0
   /// Optional seeded tie-shuffle: events at equal time get a pseudo-random sequence instead of the
   /// insertion order, to flush out order-dependent behaviour. Off by default.
@@ -56,16 +56,55 @@ import HeapModule
 
   @inlinable init() {}
 
-  @inlinable var isEmpty: Bool { heap.isEmpty }
-  @inlinable var count: Int { heap.count }
+  @inlinable var isEmpty: Bool { items.isEmpty }
+  @inlinable var count: Int { items.count }
 
   @inlinable mutating func push(time: Int64, kind: EventKind, target: Int32, token: UInt32 = 0) {
     var seq = nextSeq
     nextSeq &+= 1
     if tieShuffle != nil { seq = tieShuffle!.next() }
-    heap.insert(Event(time: time, seq: seq, kind: kind, target: target, token: token))
+    insert(Event(time: time, seq: seq, kind: kind, target: target, token: token))
   }
 
-  @inlinable mutating func pop() -> Event? { heap.popMin() }
-  @inlinable var peekTime: Int64? { heap.min?.time }
+  @inlinable mutating func insert(_ event: Event) {
+    items.append(event)
+    items.withUnsafeMutableBufferPointer { heap in
+      var hole = heap.count - 1
+      while hole > 0 {
+        let parent = (hole - 1) >> 2
+        guard event < heap[parent] else { break }
+        heap[hole] = heap[parent]
+        hole = parent
+      }
+      heap[hole] = event
+    }
+  }
+
+  @inlinable mutating func pop() -> Event? {
+    guard let top = items.first else { return nil }
+    let last = items.removeLast()
+    guard !items.isEmpty else { return top }
+    items.withUnsafeMutableBufferPointer { heap in
+      let n = heap.count
+      var hole = 0
+      while true {
+        let first = 4 * hole + 1
+        guard first < n else { break }
+        var least = first
+        var child = first + 1
+        let end = min(first + 4, n)
+        while child < end {
+          if heap[child] < heap[least] { least = child }
+          child += 1
+        }
+        guard heap[least] < last else { break }
+        heap[hole] = heap[least]
+        hole = least
+      }
+      heap[hole] = last
+    }
+    return top
+  }
+
+  @inlinable var peekTime: Int64? { items.first?.time }
 }

@@ -120,6 +120,9 @@ extension Engine {
   /// Events in the queue, live or cancelled (memory checks).
   public var pendingEvents: Int { queue.count }
 
+  /// Bytes held by the latency histograms: per-vCPU, per-domain and per-workload ones.
+  public var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) { metrics.histogramBytes }
+
   /// Read-only views for observers and tests.
   public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }
   public func hardAffinity(of v: VCPUID) -> CPUMask { affinity[v.index] }

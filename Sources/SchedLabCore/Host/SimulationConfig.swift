@@ -43,6 +43,9 @@ public struct SimulationConfig: Hashable, Sendable {
   public var guestTickNs: Int64
   /// Shuffle same-time events pseudo-randomly (seeded) instead of insertion order.
   public var tieShuffle: Bool
+  /// The engine stops a run that has processed this many events (see ``Engine/exceededMaxEvents``):
+  /// the backstop behind the estimate that callers check before running (``EventEstimate``).
+  public var maxEvents: Int64 = .max
 
   public init(
     topology: HostTopology, domains: [DomainConfig], durationNs: Int64, warmupNs: Int64 = 0, seed: UInt64 = 1,

@@ -1,11 +1,10 @@
-import Histogram
-
-/// A latency distribution in nanoseconds: an HdrHistogram (one fixed layout project-wide so any two
-/// merge) plus the exact maximum and mean. Recording never allocates.
+/// A latency distribution in nanoseconds: a ``SparseHistogram`` (HdrHistogram's layout, one per
+/// precision project-wide so any two merge) plus the exact maximum and mean. Memory follows the range of
+/// values recorded, not their number; recording allocates only when a sample lands in a new range.
 public struct LatencyRecorder: Sendable {
   /// Highest value tracked precisely: one hour. Larger values are clamped to it (and still counted).
   public static let highestTrackableNs: UInt64 = 3_600_000_000_000
-  @usableFromInline var histogram: Histogram<UInt64>
+  @usableFromInline var histogram: SparseHistogram
   public private(set) var count: Int64 = 0
   public private(set) var sumNs: Int64 = 0
   public private(set) var maxNs: Int64 = 0
@@ -13,14 +12,12 @@ public struct LatencyRecorder: Sendable {
   /// `precise` uses 3 significant digits (0.1%); otherwise 2 (1%), for per-vCPU recorders where
   /// memory matters.
   public init(precise: Bool = true) {
-    histogram = Histogram<UInt64>(
-      lowestDiscernibleValue: 1, highestTrackableValue: LatencyRecorder.highestTrackableNs,
-      numberOfSignificantValueDigits: precise ? .three : .two)
+    histogram = SparseHistogram(significantDigits: precise ? 3 : 2)
   }
 
   public mutating func record(_ ns: Int64) {
     let value = UInt64(max(0, ns))
-    _ = histogram.record(min(value, LatencyRecorder.highestTrackableNs))
+    histogram.record(min(value, LatencyRecorder.highestTrackableNs))
     count += 1
     sumNs += Int64(value)
     if Int64(value) > maxNs { maxNs = Int64(value) }
@@ -46,6 +43,9 @@ public struct LatencyRecorder: Sendable {
     guard count > 0 else { return 0 }
     return min(Int64(histogram.valueAtPercentile(p)), maxNs)
   }
+
+  /// Bytes held by the histogram.
+  public var storageBytes: Int { histogram.storageBytes }
 
   public var summary: LatencySummary {
     LatencySummary(

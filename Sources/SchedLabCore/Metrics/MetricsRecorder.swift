@@ -105,4 +105,13 @@ public struct WorkloadCounters: Sendable {
     events = 0
     measureStart = now
   }
+
+  /// Bytes held by the latency histograms, by owner: per vCPU, per domain, per workload.
+  var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) {
+    (
+      vcpuWake.reduce(0) { $0 + $1.storageBytes },
+      domainWake.reduce(0) { $0 + $1.storageBytes } + domainPreemptWait.reduce(0) { $0 + $1.storageBytes },
+      workloads.reduce(0) { $0 + $1.response.storageBytes }
+    )
+  }
 }
