@@ -176,14 +176,16 @@ public enum Checker {
     for s in checked {
       let metrics = Set(s.expectations.map(\.metric))
       let needsIdeal = !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal])
-      let runs = 1 + Double(Set(s.expectations.compactMap(\.baseline)).count) + (metrics.contains(.deterministic) ? 1 : 0)
+      let runs =
+        1 + Double(Set(s.expectations.compactMap(\.baseline)).count) + (metrics.contains(.deterministic) ? 1 : 0)
       let one = EventBudget.runEvents(s)
       if one.largestEvents > largest.largestEvents { largest = one }
       total += seedCount * (one.total * runs + (needsIdeal ? EventBudget.demandEvents(s) : 0))
     }
     let what =
       "\(checked.count) scenario\(checked.count == 1 ? "" : "s") × "
-      + (seeds.map { "\(Int64(seedCount)) seed\(seedCount == 1 ? "" : "s") \($0.lowerBound)..\($0.upperBound)" } ?? "1 seed")
+      + (seeds.map { "\(Int64(seedCount)) seed\(seedCount == 1 ? "" : "s") \($0.lowerBound)..\($0.upperBound)" }
+        ?? "1 seed")
     try EventBudget.refuseAbove(
       total, ceiling: first.simulation.maxEvents, file: checked.count == 1 ? first.path : "check", what: what,
       largest: largest)

@@ -43,8 +43,8 @@ public enum EventBudget {
     var message = "would simulate about \(scientific(total)) events"
     if let what { message += " (\(what))" }
     message +=
-      ", above the ceiling of \(scientific(Double(ceiling))); most of one run's come from \(largest.largest)"
-      + " (\(scientific(largest.largestEvents))). Shorten the run or raise the ceiling with --max-events"
+      ", above the ceiling of \(scientific(Double(ceiling))); the largest part is \(largest.largest)"
+      + " (\(scientific(largest.largestEvents)) per run). Shorten the run or raise the ceiling with --max-events"
     throw ScenarioError(file: file, line: nil, key: "", message: message)
   }
 

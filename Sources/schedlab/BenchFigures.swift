@@ -71,7 +71,9 @@ struct BenchFigures: Codable, Equatable {
       }
       return out
     case .table:
-      var table = [["case", "pCPUs", "vCPUs", "sim s", "events", "wall s", "events/s", "ns/event", "start s", "peak MB"]]
+      var table = [
+        ["case", "pCPUs", "vCPUs", "sim s", "events", "wall s", "events/s", "ns/event", "start s", "peak MB"]
+      ]
       for r in rows {
         table.append([
           r.name, String(r.pcpus), String(r.vcpus), Format.fixed(r.simulatedS, 0), String(r.events),
@@ -79,7 +81,8 @@ struct BenchFigures: Codable, Equatable {
           Format.fixed(r.startupS, 3), Format.fixed(r.peakRSSMB, 1),
         ])
       }
-      return Format.table(table, rightAligned: Set(1...9)) + "\n(credit2; medians of \(runs) run\(runs == 1 ? "" : "s"))\n"
+      return Format.table(table, rightAligned: Set(1...9))
+        + "\n(credit2; medians of \(runs) run\(runs == 1 ? "" : "s"))\n"
     }
   }
 }

@@ -46,11 +46,10 @@ struct Check: ParsableCommand {
   @Option(
     name: .customLong("max-events"),
     help: "Ceiling on the events the check may simulate, every run of every seed together (estimated first).")
-  var maxEvents: Int64 = EventBudget.defaultMaxEvents
+  var maxEvents = EventCount(EventBudget.defaultMaxEvents)
 
   func run() throws {
     guard jobs >= 1 else { throw CLIError(message: "--jobs: must be at least 1") }
-    guard maxEvents > 0 else { throw CLIError(message: "--max-events: must be positive") }
     let range = try seeds.map(Self.parseSeeds)
     var policy: PolicyDescriptor?
     if let scheduler {
@@ -68,7 +67,7 @@ struct Check: ParsableCommand {
     for file in files {
       var scenario = try ScenarioLoader.load(path: file)
       if let model { scenario.simulation.hostModel = model }
-      scenario.simulation.maxEvents = maxEvents
+      scenario.simulation.maxEvents = maxEvents.value
       scenarios.append(scenario)
     }
     guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {

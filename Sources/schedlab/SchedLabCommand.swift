@@ -25,6 +25,17 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json, csv
 }
 
+/// A number of events on the command line: an integer or scientific notation (`3e9`), at least 1.
+struct EventCount: ExpressibleByArgument {
+  var value: Int64
+  init(_ value: Int64) { self.value = value }
+  init?(argument: String) {
+    guard let n = Double(argument), n >= 1, n < 9.2e18, n.rounded() == n else { return nil }
+    value = Int64(n)
+  }
+  var defaultValueDescription: String { EventBudget.scientific(Double(value)) }
+}
+
 /// Options shared by the commands that run scenarios.
 struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "Random seed (overrides the file's).")
@@ -41,12 +52,11 @@ struct RunOptions: ParsableArguments {
   @Option(
     name: .customLong("max-events"),
     help: "Ceiling on the events the command may simulate, all its runs together (estimated before running).")
-  var maxEvents: Int64 = EventBudget.defaultMaxEvents
+  var maxEvents = EventCount(EventBudget.defaultMaxEvents)
 
   func apply(_ scenario: Scenario) throws -> Scenario {
     var scenario = scenario
-    guard maxEvents > 0 else { throw CLIError(message: "--max-events: must be positive") }
-    scenario.simulation.maxEvents = maxEvents
+    scenario.simulation.maxEvents = maxEvents.value
     if let model = try HostModelOption.parse(hostModel) { scenario.simulation.hostModel = model }
     var ns: Int64?
     if let duration {

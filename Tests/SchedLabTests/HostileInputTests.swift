@@ -120,6 +120,61 @@ extension CLITests {
     }
   }
 
+  /// Runaway scenarios the loader accepts (each value is legal) but that would run for hours: `run`,
+  /// `compare`, `ideal` and `check` refuse them before simulating, with the estimate, the workload
+  /// responsible and the flag; with the ceiling raised (and the run shortened) they run.
+  static let runaways: [(String, String, String)] = [
+    ("storm at 1e9/s", "domains: [{name: a, workloads: [{type: storm, rate: 1e9}]}]\n", "domain a, workload storm"),
+    (
+      "video at 1e9 fps", "domains: [{name: a, workloads: [{type: video, fps: 1e9, decode: 1ns}]}]\n",
+      "domain a, workload video"
+    ),
+    ("1 ns window", "window: 1ns\n" + burner, "the metrics window"),
+    (
+      "1 ns guest tick",
+      "guest_tick: 1ns\ndomains: [{name: a, workloads: [{type: burner}, {type: burner, name: b}]}]\n",
+      "domain a's guest tick"
+    ),
+    (
+      "1 ns demand bursts", "domains: [{name: a, workloads: [{type: demand, fraction: 50%, burst: 1ns}]}]\n",
+      "domain a, workload demand"
+    ),
+  ]
+
+  @Test(arguments: runaways.indices)
+  func runawayScenarioIsRefusedWithItsEstimate(index: Int) throws {
+    let (name, body, culprit) = Self.runaways[index]
+    let path = temporaryPath("runaway-\(index).yaml")
+    try ("host: {cores: 2}\nscheduler: credit2\nduration: 10s\n" + body).write(
+      toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    for command in [
+      ["run", path], ["compare", path, "--schedulers", "credit2,rr"], ["ideal", path], ["check", path],
+    ] {
+      let out = try schedlab(command)
+      if command[0] == "check" {
+        // No expectations: check refuses the file for that first.
+        #expect(out.status == 2, "\(name): check: status \(out.status)")
+        continue
+      }
+      #expect(out.status == 2, "\(name): \(command[0]): status \(out.status)")
+      #expect(out.stderr.split(separator: "\n").count == 1, "\(name): \(out.stderr)")
+      #expect(out.stderr.contains("would simulate about"), "\(name): \(out.stderr)")
+      #expect(out.stderr.contains(culprit) && out.stderr.contains("--max-events"), "\(name): \(out.stderr)")
+      #expect(out.stdout.isEmpty)
+    }
+    let raised = try schedlab(["run", path, "--duration", "20us", "--no-ideal", "--max-events", "1e12"])
+    #expect(raised.status == 0, "\(name): with the ceiling raised: \(raised.stderr)")
+  }
+
+  @Test func aSeedRangeIsCountedNotAllocated() throws {
+    let out = try schedlab(["check", packageRoot + "/scenarios/suite", "--seeds", "1..100000000"])
+    #expect(out.status == 2)
+    #expect(out.stderr.contains("× 100000000 seeds 1..100000000), above the ceiling of 2.0e9"), "\(out.stderr)")
+    let zero = try schedlab(["run", packageRoot + "/scenarios/seed-example.yaml", "--max-events", "0"])
+    #expect(zero.status == 2 && zero.stderr.contains("--max-events"), "\(zero.stderr)")
+  }
+
   /// Accepted spellings that used to be refused.
   @Test func ratesMayCarryTheirUnitAndDirectoriesTheirCase() throws {
     let dir = temporaryPath("upper")

@@ -162,6 +162,12 @@ import Testing
       let r = engine.run()
       #expect(r.measuredNs == Nanos.ms(200))
       #expect(r.host.idleFraction >= 0 && r.host.idleFraction <= 1)
+      // The event budget's estimate is an order of magnitude: within 10x of what the run did.
+      let estimate = scenario.simulation.eventEstimate.total
+      let actual = Double(engine.processedEvents)
+      #expect(
+        estimate <= 10 * actual && actual <= 10 * estimate,
+        "\(model.name): estimated \(Int(estimate)) events, processed \(Int(actual))")
     }
   }
 }

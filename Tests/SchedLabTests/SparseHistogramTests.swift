@@ -40,7 +40,9 @@ import Testing
   }
 
   @Test func fewSamplesAndTiesMatchHdrHistogram() {
-    for values: [UInt64] in [[5], [0], [0, 0, 7], [2_047, 2_048, 2_049], [1_000_000, 3], [4_095, 4_096, 4_097, 8_191]] {
+    for values: [UInt64] in [
+      [5], [0], [0, 0, 7], [2_047, 2_048, 2_049], [1_000_000, 3], [4_095, 4_096, 4_097, 8_191],
+    ] {
       var reference = Histogram<UInt64>(
         lowestDiscernibleValue: 1, highestTrackableValue: LatencyRecorder.highestTrackableNs,
         numberOfSignificantValueDigits: .three)
@@ -52,6 +54,29 @@ import Testing
       for p in Self.percentiles {
         #expect(sparse.valueAtPercentile(p) == reference.valueAtPercentile(p), "\(values) p\(p)")
       }
+    }
+  }
+
+  /// A counter past 65,535 samples carries; counts and percentiles stay exact, merged or not.
+  @Test func countersThatWrapStayExact() {
+    var reference = Histogram<UInt64>(
+      lowestDiscernibleValue: 1, highestTrackableValue: LatencyRecorder.highestTrackableNs,
+      numberOfSignificantValueDigits: .three)
+    var sparse = SparseHistogram(significantDigits: 3)
+    var half = SparseHistogram(significantDigits: 3)
+    for i in 0..<300_000 {
+      let v: UInt64 = i % 1_000 == 0 ? 5_000 : (i % 3 == 0 ? 0 : 7)
+      _ = reference.record(v)
+      sparse.record(v)
+      if i < 150_000 { half.record(v) }
+    }
+    var merged = half
+    var rest = SparseHistogram(significantDigits: 3)
+    for i in 150_000..<300_000 { rest.record(i % 1_000 == 0 ? 5_000 : (i % 3 == 0 ? 0 : 7)) }
+    merged.add(rest)
+    for p in Self.percentiles + [33, 33.4, 99.89, 99.91] {
+      #expect(sparse.valueAtPercentile(p) == reference.valueAtPercentile(p), "p\(p)")
+      #expect(merged.valueAtPercentile(p) == reference.valueAtPercentile(p), "merged p\(p)")
     }
   }
 

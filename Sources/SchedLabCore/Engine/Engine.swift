@@ -80,6 +80,10 @@ public final class Engine {
   /// Warnings logged by the policy or the engine (bounded).
   public private(set) var log: [String] = []
   private var started = false
+  /// The queue is compacted when it holds more events than this (twice the live ones after the
+  /// last compaction, at least ``minimumCompaction``).
+  var compactAt = Engine.minimumCompaction
+  static let minimumCompaction = 4_096
   /// Events processed so far, warm-up included.
   public private(set) var processedEvents: Int64 = 0
   /// The run stopped early because it reached `config.maxEvents`; its result is not a measurement.
@@ -196,6 +200,8 @@ public final class Engine {
         return
       }
       let event = queue.pop()!
+      // A cancelled event (stale generation) is dropped unseen: it is not an event of the run.
+      guard isLive(event) else { continue }
       now = event.time
       processedEvents &+= 1
       metrics.events += 1
@@ -203,30 +209,50 @@ public final class Engine {
       traceHash =
         (traceHash ^ (UInt64(event.kind.rawValue) << 32 | UInt64(UInt32(bitPattern: event.target)))) &* 0x100_0000_01b3
       dispatch(event)
+      if queue.count > compactAt { compactQueue() }
     }
     now = max(now, limit)
+  }
+
+  /// Whether an event is still wanted: timers and activities are cancelled by bumping their
+  /// generation, so an event whose token is behind can never fire.
+  @inline(__always) func isLive(_ event: Event) -> Bool {
+    let target = Int(event.target)
+    switch event.kind {
+    case .softirq: return event.token == softirqGen[target]
+    case .sTimer: return event.token == sTimerGen[target]
+    case .guestProgress: return event.token == guests[target].progressGen
+    case .source: return event.token == sources[target].gen
+    case .policyTimer: return event.token == policyTimerGen[target]
+    case .window, .warmupEnd, .control: return true
+    }
+  }
+
+  /// Remove cancelled events once they outnumber the live ones, so that the queue, and memory,
+  /// stay proportional to the host's entities whatever the simulated time (a burner's activity
+  /// end, re-armed at every dispatch, would otherwise pile up until the end of the run).
+  func compactQueue() {
+    queue.compact { isLive($0) }
+    compactAt = max(Engine.minimumCompaction, 2 * queue.count)
   }
 
   @inline(__always) func dispatch(_ event: Event) {
     let target = Int(event.target)
     switch event.kind {
     case .softirq:
-      guard event.token == softirqGen[target] else { return }
       softirqPending[target] = false
       executingPCPU = target
       doSchedule(target)
       executingPCPU = -1
     case .sTimer:
-      if event.token == sTimerGen[target] { raiseSoftirq(target) }
+      raiseSoftirq(target)
     case .guestProgress:
-      if event.token == guests[target].progressGen && guests[target].onCPU { guestProgress(target) }
+      if guests[target].onCPU { guestProgress(target) }
     case .source:
-      if event.token == sources[target].gen { sourceFired(target) }
+      sourceFired(target)
     case .policyTimer:
-      if event.token == policyTimerGen[target] {
-        policyTimerGen[target] &+= 1
-        policy.timerFired(target, now: now)
-      }
+      policyTimerGen[target] &+= 1
+      policy.timerFired(target, now: now)
     case .window:
       closeWindow()
       queue.push(time: now + config.windowNs, kind: .window, target: 0)

@@ -107,4 +107,40 @@
   }
 
   @inlinable var peekTime: Int64? { items.first?.time }
+
+  /// Drop the events `isLive` rejects and restore the heap (Floyd's bottom-up build). Keys are
+  /// unique, so the live events pop in exactly the order they would have.
+  mutating func compact(_ isLive: (Event) -> Bool) {
+    var kept = 0
+    for i in items.indices where isLive(items[i]) {
+      items[kept] = items[i]
+      kept += 1
+    }
+    items.removeLast(items.count - kept)
+    guard items.count > 1 else { return }
+    items.withUnsafeMutableBufferPointer { heap in
+      let n = heap.count
+      var start = (n - 2) / 4
+      while start >= 0 {
+        let moving = heap[start]
+        var hole = start
+        while true {
+          let first = 4 * hole + 1
+          guard first < n else { break }
+          var least = first
+          var child = first + 1
+          let end = min(first + 4, n)
+          while child < end {
+            if heap[child] < heap[least] { least = child }
+            child += 1
+          }
+          guard heap[least] < moving else { break }
+          heap[hole] = heap[least]
+          hole = least
+        }
+        heap[hole] = moving
+        start -= 1
+      }
+    }
+  }
 }

@@ -29,47 +29,86 @@ public struct EventEstimate: Sendable, Equatable {
     static let perPCPUPerSecond = 2_000.0
   }
 
-  /// Rate (per simulated second) of occurrences of a workload on one vCPU, and the events each costs.
-  static func rate(of spec: WorkloadSpec, guestTickNs: Int64) -> (perSecond: Double, cost: Double) {
-    func per(_ ns: Int64) -> Double { 1e9 / Double(max(1, ns)) }
+  /// What one task (a workload instance, or one script thread) on one vCPU does per simulated
+  /// second: events that happen whatever the CPU (arrivals, releases), events that need the task to
+  /// run (and slow down when it cannot), and the CPU it asks for, in pCPUs.
+  struct Load {
+    var open = 0.0
+    var closed = 0.0
+    var cpu = 0.0
+  }
+
+  static func per(_ ns: Int64) -> Double { 1e9 / Double(max(1, ns)) }
+
+  /// The load of one instance of `spec` (every script thread for `.script`; see ``threadLoads``).
+  static func load(of spec: WorkloadSpec, guestTickNs: Int64) -> Load {
     switch spec.kind {
-    case .burner: return (0, 0)
-    case .demand(let fraction, let burst, _): return (per(burst) * fraction, Cost.wakeCycle)
-    case .periodic(let period, _, _): return (per(period), Cost.wakeCycle)
-    case .server(let arrival, _, _): return (per(arrival.meanGap), Cost.interrupt + Cost.wakeCycle)
-    case .interrupts(let arrival, _), .storm(let arrival, _): return (per(arrival.meanGap), Cost.interrupt)
-    case .cryptoAudio(let period, _, _): return (per(period) + per(guestTickNs), Cost.wakeCycle)
-    case .spinlock(let outside, let inside, _): return (per(outside + inside), Cost.wakeCycle)
-    case .netRR(let arrival, _, _, _): return (per(arrival.meanGap), Cost.backendRoundTrip)
-    case .netStream(let hop, let process, _): return (per(2 * hop + process), Cost.backendRoundTrip)
+    case .burner: return Load(cpu: 1)
+    case .demand(let fraction, let burst, _):
+      let rate = per(burst) * fraction
+      return Load(open: rate, closed: rate * (Cost.wakeCycle - 1), cpu: fraction)
+    case .periodic(let period, let service, _):
+      return Load(open: per(period), closed: per(period) * (Cost.wakeCycle - 1), cpu: Double(service) / Double(period))
+    case .server(let arrival, let service, let irq):
+      let rate = per(arrival.meanGap)
+      return Load(
+        open: rate, closed: rate * (Cost.interrupt + Cost.wakeCycle - 1), cpu: rate * (service.mean + Double(irq)) / 1e9
+      )
+    case .interrupts(let arrival, let handler), .storm(let arrival, let handler):
+      let rate = per(arrival.meanGap)
+      return Load(open: rate, closed: rate * (Cost.interrupt - 1), cpu: rate * Double(handler) / 1e9)
+    case .cryptoAudio(let period, _, _):
+      return Load(open: per(period), closed: per(period) * (Cost.wakeCycle - 1) + per(guestTickNs), cpu: 1)
+    case .spinlock(let outside, let inside, _): return Load(closed: per(outside + inside) * Cost.wakeCycle, cpu: 1)
+    case .netRR(let arrival, _, let service, _):
+      let rate = per(arrival.meanGap)
+      return Load(open: rate, closed: rate * (Cost.backendRoundTrip - 1), cpu: rate * service.mean / 1e9)
+    case .netStream(let hop, let process, _):
+      return Load(
+        closed: per(2 * hop + process) * Cost.backendRoundTrip, cpu: Double(process) / Double(2 * hop + process))
     case .phases(let phases):
+      var run: Int64 = 0
       var cycle: Int64 = 0
       for phase in phases {
         switch phase {
-        case .run(let ns), .block(let ns): cycle += ns
+        case .run(let ns):
+          run += ns
+          cycle += ns
+        case .block(let ns): cycle += ns
         case .yield: break
         }
       }
-      return (per(cycle) * Double(phases.count), Cost.wakeCycle / 2)
+      return Load(
+        closed: per(cycle) * Double(phases.count) * Cost.wakeCycle / 2, cpu: Double(run) / Double(max(1, cycle)))
     case .script(_, let threads):
-      var rate = 0.0
-      for thread in threads {
-        var steps = 0.0
-        var ns = 0.0
-        for block in thread.blocks {
-          for step in block.steps {
-            steps += Double(block.loops)
-            switch step {
-            case .run(let lo, let hi), .sleep(let lo, let hi): ns += Double(block.loops) * Double(lo + hi) / 2
-            case .timer(let period, _): ns += Double(block.loops) * Double(period)
-            case .io: ns += Double(block.loops) * Double(max(spec.backendNs, 1))
-            }
-          }
-        }
-        rate += steps * 1e9 / max(1, ns)
+      return threads.reduce(into: Load()) { total, thread in
+        let l = threadLoad(thread, backendNs: spec.backendNs)
+        total.closed += l.closed
+        total.cpu += l.cpu
       }
-      return (rate, Cost.wakeCycle / 2)
     }
+  }
+
+  /// One script thread: its steps per iteration over the iteration's length.
+  static func threadLoad(_ thread: ScriptThread, backendNs: Int64) -> Load {
+    var steps = 0.0
+    var ns = 0.0
+    var run = 0.0
+    for block in thread.blocks {
+      let loops = Double(block.loops)
+      for step in block.steps {
+        steps += loops
+        switch step {
+        case .run(let lo, let hi):
+          ns += loops * Double(lo + hi) / 2
+          run += loops * Double(lo + hi) / 2
+        case .sleep(let lo, let hi): ns += loops * Double(lo + hi) / 2
+        case .timer(let period, _): ns += loops * Double(period)
+        case .io: ns += loops * Double(max(backendNs, 1))
+        }
+      }
+    }
+    return Load(closed: steps * 1e9 / max(1, ns) * Cost.wakeCycle / 2, cpu: run / max(1, ns))
   }
 
   public init(total: Double, largest: String, largestEvents: Double) {
@@ -80,44 +119,70 @@ public struct EventEstimate: Sendable, Equatable {
 }
 
 extension SimulationConfig {
-  /// The run's estimated events (see ``EventEstimate``).
+  /// The run's estimated events (see ``EventEstimate``). Events that need CPU are scaled down where
+  /// a vCPU's tasks ask for more than one pCPU, and again where the host's vCPUs ask for more pCPUs
+  /// than it has: an oversubscribed host does not run its loops faster than its CPUs allow.
   public var eventEstimate: EventEstimate {
     let seconds = Double(durationNs) / 1e9
     var estimate = EventEstimate(
       total: Double(topology.pcpuCount) * EventEstimate.Cost.perPCPUPerSecond * seconds + 10 * Double(totalVCPUs),
       largest: "the scheduler's timers", largestEvents: 0)
     estimate.largestEvents = estimate.total
-    func add(_ events: Double, _ what: @autoclosure () -> String) {
+    // Per contributor: unscaled events, CPU-bound events (before host scaling), and its name.
+    var parts: [(open: Double, closed: Double, what: String)] = []
+    var hostDemand = 0.0
+    for domain in domains {
+      var perVCPU = Array(repeating: EventEstimate.Load(), count: domain.vcpus)
+      var normalTasks = Array(repeating: 0, count: domain.vcpus)
+      var loads: [[EventEstimate.Load]] = []  // [workload][vCPU]
+      for spec in domain.workloads {
+        var row = Array(repeating: EventEstimate.Load(), count: domain.vcpus)
+        if case .script(let perVCPUThreads, let threads) = spec.kind, !perVCPUThreads, spec.vcpu == nil {
+          // rt-app: thread k runs on vCPU k mod vcpus.
+          for (k, thread) in threads.enumerated() {
+            let l = EventEstimate.threadLoad(thread, backendNs: spec.backendNs)
+            row[k % domain.vcpus].closed += l.closed
+            row[k % domain.vcpus].cpu += l.cpu
+          }
+        } else {
+          let l = EventEstimate.load(of: spec, guestTickNs: guestTickNs)
+          for i in 0..<domain.vcpus where spec.vcpu == nil || spec.vcpu == i { row[i] = l }
+        }
+        for i in 0..<domain.vcpus where row[i].cpu > 0 || row[i].closed > 0 {
+          perVCPU[i].cpu += row[i].cpu
+          if !spec.realtime { normalTasks[i] += 1 }
+        }
+        loads.append(row)
+      }
+      // A vCPU cannot run more than one pCPU's worth: its tasks' CPU-bound events share it.
+      let vcpuScale = perVCPU.map { $0.cpu > 1 ? 1 / $0.cpu : 1 }
+      hostDemand += perVCPU.reduce(0) { $0 + min(1, $1.cpu) }
+      for (w, spec) in domain.workloads.enumerated() {
+        var open = 0.0
+        var closed = 0.0
+        for i in 0..<domain.vcpus {
+          open += loads[w][i].open
+          closed += loads[w][i].closed * vcpuScale[i]
+        }
+        parts.append((open * seconds, closed * seconds, "domain \(domain.name), workload \(spec.name)"))
+      }
+      // Two normal tasks on a vCPU share it by the guest tick.
+      let ticking = (0..<domain.vcpus).filter { normalTasks[$0] > 1 }.count
+      if ticking > 0 {
+        let ticks = Double(ticking) * EventEstimate.per(guestTickNs) * EventEstimate.Cost.guestTick * seconds
+        parts.append((0, ticks, "domain \(domain.name)'s guest tick"))
+      }
+    }
+    let hostScale = hostDemand > Double(topology.pcpuCount) ? Double(topology.pcpuCount) / hostDemand : 1
+    func add(_ events: Double, _ what: String) {
       estimate.total += events
       if events > estimate.largestEvents {
         estimate.largestEvents = events
-        estimate.largest = what()
+        estimate.largest = what
       }
     }
-    add(seconds * 1e9 / Double(max(1, windowNs)), "the metrics window")
-    for domain in domains {
-      var normalTasksPerVCPU = Array(repeating: 0, count: domain.vcpus)
-      for spec in domain.workloads {
-        let instances: Int
-        if case .script(let perVCPU, _) = spec.kind, !perVCPU {
-          instances = 1  // the threads are spread over the vCPUs: count them once
-        } else {
-          instances = spec.vcpu == nil ? domain.vcpus : 1
-        }
-        for i in 0..<domain.vcpus where !spec.realtime && (spec.vcpu == nil || spec.vcpu == i) {
-          normalTasksPerVCPU[i] += 1
-        }
-        let (rate, cost) = EventEstimate.rate(of: spec, guestTickNs: guestTickNs)
-        add(rate * cost * Double(instances) * seconds, "domain \(domain.name), workload \(spec.name)")
-      }
-      // Two normal tasks on a vCPU share it by the guest tick.
-      let sharing = normalTasksPerVCPU.filter { $0 > 1 }.count
-      if sharing > 0 {
-        add(
-          Double(sharing) * 1e9 / Double(max(1, guestTickNs)) * EventEstimate.Cost.guestTick * seconds,
-          "domain \(domain.name)'s guest tick")
-      }
-    }
+    add(seconds * EventEstimate.per(windowNs), "the metrics window")
+    for part in parts { add(part.open + part.closed * hostScale, part.what) }
     return estimate
   }
 }

@@ -7,8 +7,8 @@
 /// the first time a value lands in one; a directory maps chunk numbers to chunks. Memory follows the
 /// *range of values* recorded (a wake-latency histogram touches a few dozen chunks), never the number of
 /// samples or the simulated time, and the first sample of a new range is the only recording that
-/// allocates. Counters are 32-bit; the rare one that wraps carries into a side table, so counts stay
-/// exact at any number of samples.
+/// allocates. Counters are 16-bit: most hold a handful of samples, and the few that wrap carry into a
+/// side table, so counts stay exact at any number of samples.
 ///
 /// The layout and the percentile rule are HdrHistogram's (`valueAtPercentile`: the highest value
 /// equivalent to the bucket where the cumulative count first reaches the rank, clamped to the recorded
@@ -25,8 +25,8 @@ public struct SparseHistogram: Sendable, Equatable {
   @usableFromInline let halfCountMagnitude: Int
   /// `chunkOf[c]`: where chunk `c`'s counters start in `counts`, divided by ``chunkSize``.
   @usableFromInline var chunkOf: [UInt16] = []
-  @usableFromInline var counts: [UInt32] = []
-  /// Wraps of 32-bit counters, by flat index (empty unless a counter passed 2³² samples).
+  @usableFromInline var counts: [UInt16] = []
+  /// Wraps of the 16-bit counters, by flat index (65,536 samples each).
   @usableFromInline var carries: [Int: UInt64] = [:]
   @usableFromInline var total: UInt64 = 0
   @usableFromInline var maxValue: UInt64 = 0
@@ -97,7 +97,7 @@ public struct SparseHistogram: Sendable, Equatable {
     let chunk = i >> SparseHistogram.chunkShift
     guard chunk < chunkOf.count, chunkOf[chunk] != SparseHistogram.noChunk else { return 0 }
     let low = UInt64(counts[Int(chunkOf[chunk]) << SparseHistogram.chunkShift + i & (SparseHistogram.chunkSize - 1)])
-    return carries.isEmpty ? low : low + (carries[i] ?? 0) << 32
+    return carries.isEmpty ? low : low + (carries[i] ?? 0) << 16
   }
 
   /// HdrHistogram's `min`: 0 if a zero was recorded (or nothing was), else the lowest non-zero value.
@@ -151,5 +151,5 @@ public struct SparseHistogram: Sendable, Equatable {
   }
 
   /// Bytes held by the counters and the directory.
-  public var storageBytes: Int { counts.capacity * 4 + chunkOf.capacity * 2 }
+  public var storageBytes: Int { counts.capacity * 2 + chunkOf.capacity * 2 + carries.capacity * 16 }
 }
