@@ -22,9 +22,7 @@ let package = Package(
     // Mechanism: time, IDs, RNG, event queue, host, guest model, engine, policy protocol, metrics.
     .target(
       name: "SchedLabCore",
-      dependencies: [
-        .product(name: "DequeModule", package: "swift-collections"),
-      ]
+      dependencies: [.product(name: "DequeModule", package: "swift-collections")]
     ),
     // Policies: one folder per scheduler, seeing only Core's public API.
     .target(name: "SchedLabPolicies", dependencies: ["SchedLabCore"]),
