@@ -76,18 +76,17 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
   var config: SimulationConfig? {
     switch self {
     case .eventLoop: return nil
-    case .host4: return Self.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)
+    case .host4:
+      return EngineBenchmark.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)
     case .host32, .host32Realistic:
-      var config = Self.mixedHost(HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)
+      var config = EngineBenchmark.mixedHost(
+        HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)
       if self == .host32Realistic { config.hostModel = .realistic }
       return config
-    case .host256: return Self.mixedHost(HostTopology(sockets: 4, coresPerSocket: 32, threadsPerCore: 2), domains: 1024)
-    case .burners100s, .burners10000s:
-      let burner = [WorkloadSpec(name: "burn", kind: .burner)]
-      return SimulationConfig(
-        topology: HostTopology(sockets: 1, coresPerSocket: 1, threadsPerCore: 1),
-        domains: [DomainConfig(name: "a", workloads: burner), DomainConfig(name: "b", workloads: burner)],
-        durationNs: Nanos.s(self == .burners100s ? 100 : 10_000), seed: 1)
+    case .host256:
+      return EngineBenchmark.mixedHost(HostTopology(sockets: 4, coresPerSocket: 32, threadsPerCore: 2), domains: 1024)
+    case .burners100s: return EngineBenchmark.twoBurners(seconds: 100)
+    case .burners10000s: return EngineBenchmark.twoBurners(seconds: 10_000)
     }
   }
 
@@ -121,44 +120,6 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     let h = engine!.histogramBytes
     figures.histogramMB = [h.vcpus, h.domains, h.workloads].map { Double($0) / 1_048_576 }
     return figures
-  }
-
-  /// 64-domain blocks of 4 vCPUs cycling through burners, demand, audio among a burner, a request
-  /// server, a sched-sim phase pattern and a device with demand; weights 128/256/512; 10 s, 1 s warm-up.
-  static func mixedHost(_ topology: HostTopology, domains count: Int) -> SimulationConfig {
-    var domains: [DomainConfig] = []
-    for d in 0..<count {
-      let workloads: [WorkloadSpec]
-      switch d % 6 {
-      case 0: workloads = [WorkloadSpec(name: "burn", kind: .burner)]
-      case 1: workloads = [WorkloadSpec(name: "demand", kind: .demand(fraction: 0.3, burstNs: Nanos.ms(1)))]
-      case 2:
-        workloads = [
-          WorkloadSpec(
-            name: "audio", kind: .periodic(periodNs: Nanos.ms(10), serviceNs: Nanos.us(500), deadlineNs: Nanos.ms(10)),
-            realtime: true),
-          WorkloadSpec(name: "burn", kind: .burner),
-        ]
-      case 3:
-        workloads = [
-          WorkloadSpec(
-            name: "web",
-            kind: .server(
-              arrival: .poisson(meanGap: Nanos.us(2000)), service: .exponential(mean: Nanos.us(300)),
-              irqCostNs: Nanos.us(5)))
-        ]
-      case 4: workloads = [WorkloadSpec(name: "net", kind: .phases([.run(Nanos.us(200)), .block(Nanos.us(800))]))]
-      default:
-        workloads = [
-          WorkloadSpec(
-            name: "dev", kind: .interrupts(arrival: .poisson(meanGap: Nanos.us(500)), handlerNs: Nanos.us(20))),
-          WorkloadSpec(name: "demand", kind: .demand(fraction: 0.5, burstNs: Nanos.ms(2))),
-        ]
-      }
-      domains.append(DomainConfig(name: "vm\(d)", weight: [128, 256, 512][d % 3], vcpus: 4, workloads: workloads))
-    }
-    return SimulationConfig(
-      topology: topology, domains: domains, durationNs: Nanos.s(10), warmupNs: Nanos.s(1), seed: 1)
   }
 }
 

@@ -68,9 +68,10 @@ import Testing
   }
 
   /// Shuffling same-instant events changes the order the engine processes them in, so the trace hash
-  /// changes even where the reported figures might not.
+  /// changes even where the reported figures might not. (Seed 2: 4 pCPUs, 5 domains. The hash covers
+  /// live events only; seed 5's host happens to have no same-instant live events to reorder.)
   @Test func traceHashSeesEventOrder() {
-    var config = RandomScenario.make(seed: 5)
+    var config = RandomScenario.make(seed: 2)
     let plain = Build.run(config, Build.credit2()).host.traceHash
     config.tieShuffle = true
     let shuffled = Build.run(config, Build.credit2()).host.traceHash

@@ -37,6 +37,9 @@ import Testing
     for p in Self.percentiles {
       #expect(sparse.valueAtPercentile(p) == reference.valueAtPercentile(p), "seed \(seed) p\(p)")
     }
+    // All at once, in any order, in one pass.
+    let shuffled = Self.percentiles.reversed() + [99, 50, 99.9]
+    #expect(sparse.valuesAtPercentiles(Array(shuffled)) == shuffled.map { reference.valueAtPercentile($0) })
   }
 
   @Test func fewSamplesAndTiesMatchHdrHistogram() {

@@ -48,9 +48,11 @@ public struct LatencyRecorder: Sendable {
   public var storageBytes: Int { histogram.storageBytes }
 
   public var summary: LatencySummary {
-    LatencySummary(
-      count: count, meanNs: count > 0 ? sumNs / count : 0, p50Ns: percentile(50), p90Ns: percentile(90),
-      p99Ns: percentile(99), p999Ns: percentile(99.9), maxNs: maxNs)
+    let percentiles =
+      count > 0 ? histogram.valuesAtPercentiles([50, 90, 99, 99.9]).map { min(Int64($0), maxNs) } : [0, 0, 0, 0]
+    return LatencySummary(
+      count: count, meanNs: count > 0 ? sumNs / count : 0, p50Ns: percentiles[0], p90Ns: percentiles[1],
+      p99Ns: percentiles[2], p999Ns: percentiles[3], maxNs: maxNs)
   }
 }
 

@@ -104,22 +104,39 @@ public struct SparseHistogram: Sendable, Equatable {
   public var minValue: UInt64 { (count(at: 0) > 0 || total == 0) ? 0 : minNonZeroValue }
 
   /// HdrHistogram's `valueAtPercentile(p)`, `p` in 0...100.
-  public func valueAtPercentile(_ p: Double) -> UInt64 {
-    guard p != 0 else { return minValue }
-    guard p < 100 else { return maxValue }
-    let requested = Swift.min(Swift.max(p.nextDown, 0), 100)
-    let rank = Swift.max(1, UInt64((requested * Double(total) / 100).rounded(.up)))
+  public func valueAtPercentile(_ p: Double) -> UInt64 { valuesAtPercentiles([p])[0] }
+
+  /// `valueAtPercentile` for each of `ps` (ascending or not), in one pass over the counters.
+  public func valuesAtPercentiles(_ ps: [Double]) -> [UInt64] {
+    var out = [UInt64](repeating: 0, count: ps.count)
+    // The rank each percentile needs, HdrHistogram's way (one ulp below, rounded up, at least 1).
+    var pending: [(rank: UInt64, slot: Int)] = []
+    for (slot, p) in ps.enumerated() {
+      if p == 0 {
+        out[slot] = minValue
+      } else if p >= 100 {
+        out[slot] = maxValue
+      } else {
+        let requested = Swift.min(Swift.max(p.nextDown, 0), 100)
+        pending.append((Swift.max(1, UInt64((requested * Double(total) / 100).rounded(.up))), slot))
+      }
+    }
+    pending.sort { $0.rank < $1.rank }
+    var next = 0
     var cumulative: UInt64 = 0
-    for chunk in chunkOf.indices where chunkOf[chunk] != SparseHistogram.noChunk {
+    scan: for chunk in chunkOf.indices where chunkOf[chunk] != SparseHistogram.noChunk {
       for k in 0..<SparseHistogram.chunkSize {
-        cumulative += count(at: chunk << SparseHistogram.chunkShift + k)
-        if cumulative >= rank {
-          let (lowest, width) = range(at: chunk << SparseHistogram.chunkShift + k)
-          return Swift.max(Swift.min(lowest + width - 1, maxValue), minValue)
+        guard next < pending.count else { break scan }
+        let i = chunk << SparseHistogram.chunkShift + k
+        cumulative += count(at: i)
+        while next < pending.count && cumulative >= pending[next].rank {
+          let (lowest, width) = range(at: i)
+          out[pending[next].slot] = Swift.max(Swift.min(lowest + width - 1, maxValue), minValue)
+          next += 1
         }
       }
     }
-    return 0
+    return out
   }
 
   /// Add `other`'s counts (same number of significant digits).
