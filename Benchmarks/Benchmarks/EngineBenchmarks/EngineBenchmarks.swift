@@ -33,13 +33,16 @@ let benchmarks: @Sendable () -> Void = {
   }
 
   Benchmark("credit2 host-4x32, 10 s") { _ in
-    blackHole(simulate(EngineBenchmark.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)))
+    blackHole(
+      simulate(EngineBenchmark.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)))
   }
   Benchmark("credit2 host-32x256, 10 s") { _ in
-    blackHole(simulate(EngineBenchmark.mixedHost(HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)))
+    blackHole(
+      simulate(EngineBenchmark.mixedHost(HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)))
   }
   Benchmark("credit2 host-256x4096, 2 s", configuration: .init(maxIterations: 1)) { _ in
-    var config = EngineBenchmark.mixedHost(HostTopology(sockets: 4, coresPerSocket: 32, threadsPerCore: 2), domains: 1024)
+    var config = EngineBenchmark.mixedHost(
+      HostTopology(sockets: 4, coresPerSocket: 32, threadsPerCore: 2), domains: 1024)
     config.durationNs = Nanos.s(2)
     blackHole(simulate(config))
   }
