@@ -27,30 +27,34 @@ struct Bench: ParsableCommand {
   @Option(name: .long, help: "Runs of each case; the figures are medians.")
   var runs: Int = 1
 
+  @Option(name: .long, help: "Simulated seconds of the host cases instead of 10 (e.g. 2 under callgrind).")
+  var seconds: Int?
+
   @Flag(name: .long, help: .hidden)
   var child = false
 
   func run() throws {
     guard runs >= 1 else { throw CLIError(message: "--runs: must be at least 1") }
+    if let seconds, seconds < 2 { throw CLIError(message: "--seconds: at least 2 (the warm-up is 1 s)") }
     let chosen = cases.isEmpty ? BenchCase.allCases : cases
     if child {
       // One measurement of one case, as a JSON line for the parent.
-      for c in chosen { print(c.measure().jsonLine) }
+      for c in chosen { print(c.measure(seconds: seconds).jsonLine) }
       return
     }
     var rows: [BenchFigures] = []
     for c in chosen {
       var samples: [BenchFigures] = []
-      for _ in 0..<runs { samples.append(try Self.measureInChild(c)) }
+      for _ in 0..<runs { samples.append(try Self.measureInChild(c, seconds: seconds)) }
       rows.append(BenchFigures.median(samples))
     }
     print(BenchFigures.render(rows, format: format, runs: runs), terminator: "")
   }
 
-  static func measureInChild(_ c: BenchCase) throws -> BenchFigures {
+  static func measureInChild(_ c: BenchCase, seconds: Int?) throws -> BenchFigures {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-    process.arguments = ["bench", "--child", "--case", c.rawValue]
+    process.arguments = ["bench", "--child", "--case", c.rawValue] + (seconds.map { ["--seconds", String($0)] } ?? [])
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -90,10 +94,10 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     }
   }
 
-  func measure() -> BenchFigures {
+  func measure(seconds: Int?) -> BenchFigures {
     let clock = ContinuousClock()
     var figures = BenchFigures(name: rawValue)
-    guard let config else {
+    guard var config else {
       var processed = 0
       let time = clock.measure { processed = EngineBenchmark.holdModel(events: 20_000_000, pending: 1_000) }
       figures.events = Int64(processed)
@@ -101,6 +105,7 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
       figures.peakRSSMB = peakRSSMB()
       return figures
     }
+    if let seconds, self != .burners100s && self != .burners10000s { config.durationNs = Nanos.s(Int64(seconds)) }
     figures.pcpus = config.topology.pcpuCount
     figures.vcpus = config.totalVCPUs
     figures.simulatedS = Double(config.durationNs) / 1e9
