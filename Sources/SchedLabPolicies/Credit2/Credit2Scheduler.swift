@@ -38,14 +38,14 @@ public import SchedLabCore
 /// 6. `inflight_credit` (default true) selects Xen ≥ 4.21's slice rule (commit `ae648e9f80`);
 ///    false gives the ≤ 4.20 behaviour where two busy units alternate in ~10 ms slices.
 ///
-/// Cost at scale (kept, because it is Xen's). On 256 pCPUs in 16-pCPU runqueues with 4,096 vCPUs
-/// (`scale` case of the README; callgrind, 1.5 s simulated, 31.1 G instructions), the policy's own
-/// share is about a third of the run: `runq_tickle` and `tickle_score` 11% (Xen scores every busy,
-/// untickled pCPU of the runqueue on each wake-up that finds no idle one: O(pCPUs per runqueue)),
-/// `balance_load` 6% (every runqueue's load against this one's, O(runqueues)), `runq_insert` 5%
-/// (a sorted insert into the runqueue's list, O(runnable units)), `update_load`/`update_svc_load`
-/// 3.5%. Ours and already trimmed: the engine's event heap (26%), the uniqueness checks of array
-/// writes (4%); reference counting across the policy/engine boundary is gone (it was 18%).
+/// Cost at scale (kept, because it is Xen's). `valgrind --tool=callgrind schedlab bench --child
+/// --case host-256x4096 --seconds 2` (256 pCPUs in 16-pCPU runqueues, 4,096 vCPUs; 21.2 G
+/// instructions): `runq_insert` 13% (a sorted insert into the runqueue's list: O(runnable units),
+/// and these runqueues hold ~250 units each), `balance_load` 6% (every runqueue's load against this
+/// one's: O(runqueues)), `runq_tickle` and `tickle_score` 6% (every busy, untickled pCPU of the
+/// runqueue scored on each wake-up that finds no idle one: O(pCPUs per runqueue); 11% on a mix with
+/// more short wakers). Ours, and already trimmed: the engine's event heap 32%, uniqueness checks of
+/// array writes 3%; reference counting across the policy/engine boundary is gone (it was 18%).
 public class Credit2Scheduler: SchedulerPolicy {
   // MARK: Constants (credit2.c "Basic constants"), in ns.
   static let creditInit: Int64 = Nanos.ms(10)
