@@ -51,12 +51,13 @@ public enum Runner {
   }
 
   /// Run `scenario` under `scheduler` (default: the file's), and compute the ideal if asked.
+  /// `listeners` hear the trace of the scheduler's run (not of the demand runs behind the ideal).
   public static func evaluate(
-    _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true
+    _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true, listeners: [any TraceListener] = []
   ) throws(ScenarioError) -> Evaluation {
     let (descriptor, policy) = try scenario.makePolicy(scheduler)
     try EventBudget.check(scenario, runs: 1, demandRuns: ideal ? 1 : 0)
-    let result = try simulate(scenario, policy: policy)
+    let result = try simulate(scenario, policy: policy, listeners: listeners)
     var parameters: [(String, ParameterValue)] = []
     let overrides = scenario.parameters[descriptor.name] ?? [:]
     for spec in descriptor.parameters { parameters.append((spec.name, overrides[spec.name] ?? spec.defaultValue)) }
@@ -70,10 +71,13 @@ public enum Runner {
     return evaluation
   }
 
-  /// One run of the scenario, control calls included, under an already built policy. A run that
-  /// reaches the scenario's `maxEvents` is an error, not a result.
-  public static func simulate(_ scenario: Scenario, policy: any SchedulerPolicy) throws(ScenarioError) -> RunResult {
+  /// One run of the scenario, control calls included, under an already built policy, heard by
+  /// `listeners`. A run that reaches the scenario's `maxEvents` is an error, not a result.
+  public static func simulate(
+    _ scenario: Scenario, policy: any SchedulerPolicy, listeners: [any TraceListener] = []
+  ) throws(ScenarioError) -> RunResult {
     let engine = Engine(config: scenario.simulation, policy: policy)
+    for listener in listeners { engine.addListener(listener) }
     for call in scenario.controls { engine.schedule(call) }
     let result = engine.run()
     if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }

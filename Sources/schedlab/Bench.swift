@@ -73,6 +73,8 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
   case host4 = "host-4x32"
   case host32 = "host-32x256"
   case host32Realistic = "host-32x256-realistic"
+  /// host-32x256 with a trace listener that counts events by kind: the cost of listening.
+  case host32Traced = "host-32x256-traced"
   case host256 = "host-256x4096"
   case burners100s = "burners-100s"
   case burners10000s = "burners-10000s"
@@ -82,7 +84,7 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     case .eventLoop: return nil
     case .host4:
       return EngineBenchmark.mixedHost(HostTopology(sockets: 1, coresPerSocket: 2, threadsPerCore: 2), domains: 8)
-    case .host32, .host32Realistic:
+    case .host32, .host32Realistic, .host32Traced:
       var config = EngineBenchmark.mixedHost(
         HostTopology(sockets: 2, coresPerSocket: 8, threadsPerCore: 2), domains: 64)
       if self == .host32Realistic { config.hostModel = .realistic }
@@ -112,6 +114,7 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     var engine: Engine?
     let startup = clock.measure {
       engine = Engine(config: config, policy: Credit2Scheduler())
+      if self == .host32Traced { engine!.addListener(CountingListener()) }
       engine!.start()
     }
     let running = clock.measure {
@@ -125,6 +128,16 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     let h = engine!.histogramBytes
     figures.histogramMB = [h.vcpus, h.domains, h.workloads].map { Double($0) / 1_048_576 }
     return figures
+  }
+}
+
+/// A trace listener that only counts events by kind: what listening itself costs.
+final class CountingListener: TraceListener {
+  var counts: [String: Int] = [:]
+  var total = 0
+  func record(_ event: TraceEvent, now: Int64, engine: Engine) {
+    total += 1
+    if case .policy(let p) = event { counts[p.name, default: 0] += 1 }
   }
 }
 

@@ -26,12 +26,12 @@ public enum Build {
   }
 
   public static func run(
-    _ config: SimulationConfig, _ policy: any SchedulerPolicy, observer: (any EngineObserver)? = nil
+    _ config: SimulationConfig, _ policy: any SchedulerPolicy, listener: (any TraceListener)? = nil
   )
     -> RunResult
   {
     let engine = Engine(config: config, policy: policy)
-    if let observer { engine.addObserver(observer) }
+    if let listener { engine.addListener(listener) }
     return engine.run()
   }
 }

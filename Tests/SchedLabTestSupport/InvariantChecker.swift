@@ -5,7 +5,7 @@ public import SchedLabCore
 /// - no vCPU that wants to run waits while a pCPU it may use (hard affinity, and `sameQueue`, for
 ///   policies whose runqueues restrict where it may go) stays idle for longer than `graceNs`.
 /// Violations are collected as text.
-public final class InvariantChecker: EngineObserver {
+public final class InvariantChecker: TraceListener {
   public private(set) var violations: [String] = []
   private var onCPU: [Int] = []
   private var pcpuHolds: [Int] = []
@@ -34,7 +34,15 @@ public final class InvariantChecker: EngineObserver {
 
   private func fail(_ text: String) { if violations.count < 20 { violations.append(text) } }
 
-  public func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {
+  public func record(_ event: TraceEvent, now: Int64, engine: Engine) {
+    switch event {
+    case .switched(let pcpu, let from, let to): didSwitch(pcpu: pcpu, from: from, to: to, now: now, engine: engine)
+    case .scheduled, .runstate: sample(now: now, engine: engine)
+    default: break
+    }
+  }
+
+  private func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {
     setUp(engine)
     if pcpuHolds[pcpu.index] != (from?.index ?? -1) {
       fail("t=\(now) \(pcpu) switched from \(String(describing: from)) but held \(pcpuHolds[pcpu.index])")
@@ -49,12 +57,6 @@ public final class InvariantChecker: EngineObserver {
       onCPU[to.index] = pcpu.index
     }
     pcpuHolds[pcpu.index] = to?.index ?? -1
-  }
-
-  public func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine) { sample(now: now, engine: engine) }
-
-  public func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine) {
-    sample(now: now, engine: engine)
   }
 
   /// Close the busy intervals still open at the end of the run.

@@ -25,7 +25,7 @@ import Testing
   func invariantsOnRandomScenarios(seed: UInt64) {
     let config = RandomScenario.make(seed: seed)
     let checker = InvariantChecker(graceNs: Nanos.ms(20))
-    let r = Build.run(config, credit(), observer: checker)
+    let r = Build.run(config, credit(), listener: checker)
     #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
     checker.finish(at: config.durationNs)
     for p in 0..<r.host.pcpus { #expect(checker.busyNs[p] + r.host.pcpuIdleNs[p] == r.measuredNs) }

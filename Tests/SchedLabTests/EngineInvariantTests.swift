@@ -31,7 +31,7 @@ import Testing
     let checker = InvariantChecker(graceNs: Nanos.ms(10)) { v, p in
       policy.unitRunqueue[v.index] == policy.cpuRunqueue[p.index]
     }
-    let r = Build.run(config, policy, observer: checker)
+    let r = Build.run(config, policy, listener: checker)
     #expect(checker.violations.isEmpty, "seed \(config.seed): \(checker.violations.prefix(3))")
     checkConservation(r, config, checker)
   }
@@ -45,7 +45,7 @@ import Testing
   func roundRobinInvariants(seed: UInt64) {
     let config = RandomScenario.make(seed: seed)
     let checker = InvariantChecker(graceNs: Nanos.ms(10))
-    let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)), observer: checker)
+    let r = Build.run(config, RoundRobinScheduler(sliceNs: Nanos.ms(10)), listener: checker)
     #expect(checker.violations.isEmpty, "seed \(seed): \(checker.violations.prefix(3))")
     checkConservation(r, config, checker)
   }
@@ -106,7 +106,7 @@ final class NeverUsesPCPU1: SchedulerPolicy {
     let config = Build.config(
       Build.host(1, 2), (0..<3).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) }, seconds: 0.1)
     let checker = InvariantChecker(graceNs: Nanos.ms(10))
-    _ = Build.run(config, NeverUsesPCPU1(), observer: checker)
+    _ = Build.run(config, NeverUsesPCPU1(), listener: checker)
     // Three burners take 10 ms turns on pCPU 0: each waits 20 ms while pCPU 1 idles.
     #expect(!checker.violations.isEmpty)
   }

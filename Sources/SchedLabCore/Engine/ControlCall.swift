@@ -57,6 +57,7 @@ extension Engine {
     at(call.time) { engine in
       let outcome = engine.policy.control(call, now: engine.now)
       engine.controlRecords.append(ControlRecord(call: call, outcome: outcome))
+      engine.emit(.control(ControlRecord(call: call, outcome: outcome)))
     }
   }
 }

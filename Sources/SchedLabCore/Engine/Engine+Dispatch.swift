@@ -15,6 +15,7 @@ extension Engine {
 
   /// A policy's tickle: immediate on the pCPU whose softirq is running, an IPI anywhere else.
   @usableFromInline @inline(__always) func tickle(_ pcpu: Int) {
+    emit(.tickled(pcpu: PCPUID(pcpu), ipi: pcpu != executingPCPU))
     raiseSoftirq(pcpu, after: pcpu == executingPCPU ? 0 : hostModel.wakeIPINs)
   }
 
@@ -24,9 +25,7 @@ extension Engine {
     metrics.runstateNs[v][Int(old.rawValue)] += now - runstateSince[v]
     runstateSince[v] = now
     runstate[v] = state
-    if !observers.isEmpty {
-      for o in observers { o.didChangeRunstate(vcpu: VCPUID(v), from: old, to: state, now: now, engine: self) }
-    }
+    emit(.runstate(vcpu: VCPUID(v), from: old, to: state))
   }
 
   /// Runnable as the policy sees it: the guest wants to run and no migration holds it paused.
@@ -46,7 +45,7 @@ extension Engine {
     if next != prev {
       switchTo(p, prev: prev, next: next)
     }
-    if !observers.isEmpty { for o in observers { o.didSchedule(pcpu: PCPUID(p), now: now, engine: self) } }
+    emit(.scheduled(pcpu: PCPUID(p), next: decision.next, runtimeNs: decision.runtimeNs))
   }
 
   func switchTo(_ p: Int, prev: Int, next: Int) {
@@ -95,13 +94,7 @@ extension Engine {
     current[p] = Int32(next)
     if smtContention && (prev < 0) != (next < 0) { siblingsChanged(p) }
     metrics.contextSwitches += 1
-    if !observers.isEmpty {
-      for o in observers {
-        o.didSwitch(
-          pcpu: PCPUID(p), from: prev >= 0 ? VCPUID(prev) : nil, to: next >= 0 ? VCPUID(next) : nil, now: now,
-          engine: self)
-      }
-    }
+    emit(.switched(pcpu: PCPUID(p), from: prev >= 0 ? VCPUID(prev) : nil, to: next >= 0 ? VCPUID(next) : nil))
     if prev >= 0 {
       policy.contextSaved(VCPUID(prev), now: now)
       if migrating[prev] { finishMigration(prev) }
@@ -115,8 +108,10 @@ extension Engine {
     precondition(affinity[v].contains(target), "pickResource chose a pCPU outside v\(v)'s affinity")
     // Xen's `sched_unit_move_locked`: the scheduler's `migrate` sees the old processor; the unit's
     // resource is the new one afterwards (credit2 sets it at the end of its migrate).
+    let from = PCPUID(rawValue: processor[v])
     policy.migrate(VCPUID(v), to: target, now: now)
     processor[v] = target.rawValue
+    if from != target { emit(.migrated(vcpu: VCPUID(v), from: from, to: target)) }
     if policyRunnable(v) { policy.wake(VCPUID(v), now: now) }
   }
 
@@ -141,9 +136,10 @@ extension Engine {
   }
 
   /// A blocked vCPU becomes runnable (Xen: `vcpu_unblock` → `vcpu_wake`).
-  func wake(_ v: Int) {
+  func wake(_ v: Int, cause: WakeCause) {
     if runnable[v] { return }
     runnable[v] = true
+    emit(.woken(vcpu: VCPUID(v), cause: cause))
     if !running[v] {
       setRunstate(v, parked[v] ? .offline : .runnable)
       wakeStamp[v] = parked[v] ? -1 : now
@@ -155,11 +151,13 @@ extension Engine {
   /// runnable.
   func block(_ v: Int) {
     runnable[v] = false
+    emit(.blocked(vcpu: VCPUID(v)))
     raiseSoftirq(Int(processor[v]))
   }
 
   /// The running vCPU yields (Xen: `vcpu_yield`).
   func yieldVCPU(_ v: Int) {
+    emit(.yielded(vcpu: VCPUID(v)))
     policy.yield(VCPUID(v), now: now)
     raiseSoftirq(Int(processor[v]))
   }

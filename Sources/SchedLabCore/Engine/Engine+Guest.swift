@@ -23,7 +23,8 @@ extension Engine {
     metrics.workloads[Int(sources[s].metric)].interrupts += 1
     policy.guestNotification(.interruptDelivered(source: s), vcpu: VCPUID(v), now: now)
     guests[v].pending.append(PendingIRQ(source: Int32(s), stamp: stamp))
-    if !runnable[v] { wake(v) }
+    emit(.interrupt(vcpu: VCPUID(v), source: s))
+    if !runnable[v] { wake(v, cause: .interrupt(source: s)) }
     if guests[v].onCPU && !guests[v].inHandler {
       guestAdvance(v)
       guests[v].progressGen &+= 1
@@ -137,7 +138,7 @@ extension Engine {
         guests[v].activeTask = Int32(t)
         guests[v].sliceUsed = 0
       }
-      if !runnable[v] { wake(v) }
+      if !runnable[v] { wake(v, cause: .guest) }
       if tasks[t].kind == .spinlock {
         if tasks[t].lockPhase == .spinning && locks[Int(tasks[t].metric)] < 0 { acquireLock(t) }
       } else if tasks[t].dontDesched && !guests[v].dontDesched {

@@ -73,7 +73,7 @@ public final class Engine {
   @usableFromInline var policyTimerGen: [UInt32] = []
 
   @usableFromInline var metrics: MetricsRecorder
-  @usableFromInline var observers: [any EngineObserver] = []
+  @usableFromInline var listeners: [any TraceListener] = []
   @usableFromInline var controlActions: [(Int64, (Engine) -> Void)] = []
   /// Control calls made during the run, with their outcomes.
   public internal(set) var controlRecords: [ControlRecord] = []
@@ -147,9 +147,6 @@ public final class Engine {
     buildGuests()
   }
 
-  /// Attach an observer (trace writers, invariant checkers). Observers slow the run slightly.
-  public func addObserver(_ observer: any EngineObserver) { observers.append(observer) }
-
   /// Schedule `action` at virtual time `time` (control calls from scenario files, tests).
   public func at(_ time: Int64, _ action: @escaping (Engine) -> Void) {
     controlActions.append((time, action))
@@ -187,7 +184,7 @@ public final class Engine {
     // Every vCPU boots runnable (an unpause); a guest with nothing to do blocks at its first dispatch.
     // The boot is not a wake-up from blocking: it records no wake latency.
     for v in 0..<vDomain.count {
-      wake(v)
+      wake(v, cause: .boot)
       wakeStamp[v] = -1
     }
   }
@@ -245,6 +242,7 @@ public final class Engine {
       doSchedule(target)
       executingPCPU = -1
     case .sTimer:
+      emit(.timer(.slice(pcpu: PCPUID(target))))
       raiseSoftirq(target)
     case .guestProgress:
       if guests[target].onCPU { guestProgress(target) }
@@ -252,6 +250,7 @@ public final class Engine {
       sourceFired(target)
     case .policyTimer:
       policyTimerGen[target] &+= 1
+      emit(.timer(.policy(id: target)))
       policy.timerFired(target, now: now)
     case .window:
       closeWindow()
@@ -322,20 +321,4 @@ public final class Engine {
     flushAccounting()
     return makeResult()
   }
-}
-
-/// Hooks for trace writers and invariant checkers. Every method has an empty default.
-public protocol EngineObserver: AnyObject {
-  /// `pcpu` switched from `from` to `to` (nil: idle) at `now`.
-  func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine)
-  /// A vCPU changed runstate.
-  func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine)
-  /// The scheduling softirq ran on `pcpu` (after the switch, if any).
-  func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine)
-}
-
-extension EngineObserver {
-  public func didSwitch(pcpu: PCPUID, from: VCPUID?, to: VCPUID?, now: Int64, engine: Engine) {}
-  public func didChangeRunstate(vcpu: VCPUID, from: Runstate, to: Runstate, now: Int64, engine: Engine) {}
-  public func didSchedule(pcpu: PCPUID, now: Int64, engine: Engine) {}
 }

@@ -118,6 +118,16 @@ public struct SchedContext {
     if let capPercent { engine.domainCap[d.index] = capPercent }
   }
 
+  /// Whether anyone listens to the run's trace.
+  @inlinable public var isTraced: Bool { withEngine { !$0.listeners.isEmpty } }
+
+  /// Tell the trace listeners about a policy event; `event` is built only when someone listens.
+  @inlinable public func trace(_ event: @autoclosure () -> PolicyTraceEvent) {
+    if isTraced { emitPolicyEvent(event()) }
+  }
+
+  public func emitPolicyEvent(_ event: PolicyTraceEvent) { engine.emit(.policy(event)) }
+
   /// Log a warning line into the run's log (Xen's `printk(XENLOG_WARNING ...)`).
   public func warn(_ message: String) { withEngine { $0.warn(message) } }
 }
@@ -138,7 +148,7 @@ extension Engine {
   /// Bytes held by the latency histograms: per-vCPU, per-domain and per-workload ones.
   public var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) { metrics.histogramBytes }
 
-  /// Read-only views for observers and tests.
+  /// Read-only views for trace listeners and tests.
   public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }
   public func hardAffinity(of v: VCPUID) -> CPUMask { affinity[v.index] }
   public func processor(of v: VCPUID) -> PCPUID { PCPUID(rawValue: processor[v.index]) }

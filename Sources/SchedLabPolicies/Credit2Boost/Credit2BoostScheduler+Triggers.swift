@@ -27,6 +27,7 @@ extension Credit2BoostScheduler {
     boosted[v] = true
     boostStart[v] = now
     armBoostTimer(v, now: now)
+    context.trace(PolicyTraceEvent("boost", vcpu: unit, detail: "\(trigger)", value: boostCredit[v]))
     switch trigger {
     case .interrupt: vcpuStats[v].boostsIRQ += 1
     case .masked: vcpuStats[v].boostsMasked += 1
@@ -66,6 +67,7 @@ extension Credit2BoostScheduler {
       guard boosted[v] else { return }
     }
     boosted[v] = false
+    context.trace(PolicyTraceEvent("deboost", vcpu: unit, detail: "\(reason)", value: boostCredit[v]))
     vcpuStats[v].boostedNs += now - max(boostStart[v], boostMeasuredFrom)
     // The grace a boost gives is bounded by its interval (property 11's G): count any that ran longer.
     if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom { vcpuStats[v].overInterval += 1 }
