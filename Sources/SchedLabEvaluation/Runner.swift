@@ -51,13 +51,15 @@ public enum Runner {
   }
 
   /// Run `scenario` under `scheduler` (default: the file's), and compute the ideal if asked.
-  /// `listeners` hear the trace of the scheduler's run (not of the demand runs behind the ideal).
+  /// `listeners` hear the trace of the scheduler's run (not of the demand runs behind the ideal);
+  /// the policy's state is dumped at each of `dumpAt` into the result's `dumps`.
   public static func evaluate(
-    _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true, listeners: [any TraceListener] = []
+    _ scenario: Scenario, scheduler: String? = nil, ideal: Bool = true, listeners: [any TraceListener] = [],
+    dumpAt: [Int64] = []
   ) throws(ScenarioError) -> Evaluation {
     let (descriptor, policy) = try scenario.makePolicy(scheduler)
     try EventBudget.check(scenario, runs: 1, demandRuns: ideal ? 1 : 0)
-    let result = try simulate(scenario, policy: policy, listeners: listeners)
+    let result = try simulate(scenario, policy: policy, listeners: listeners, dumpAt: dumpAt)
     var parameters: [(String, ParameterValue)] = []
     let overrides = scenario.parameters[descriptor.name] ?? [:]
     for spec in descriptor.parameters { parameters.append((spec.name, overrides[spec.name] ?? spec.defaultValue)) }
@@ -74,10 +76,11 @@ public enum Runner {
   /// One run of the scenario, control calls included, under an already built policy, heard by
   /// `listeners`. A run that reaches the scenario's `maxEvents` is an error, not a result.
   public static func simulate(
-    _ scenario: Scenario, policy: any SchedulerPolicy, listeners: [any TraceListener] = []
+    _ scenario: Scenario, policy: any SchedulerPolicy, listeners: [any TraceListener] = [], dumpAt: [Int64] = []
   ) throws(ScenarioError) -> RunResult {
     let engine = Engine(config: scenario.simulation, policy: policy)
     for listener in listeners { engine.addListener(listener) }
+    for time in dumpAt { engine.dumpPolicy(at: time) }
     for call in scenario.controls { engine.schedule(call) }
     let result = engine.run()
     if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }

@@ -15,9 +15,13 @@ enum ControlParser {
   static let ops: [(name: String, arguments: [String])] = [
     ("set_boost", ["ratio", "interval", "max_credit"]), ("get_boost", []), ("get_counters", []),
     ("set_weight", ["weight"]),
+    // Every policy: Xen's XEN_DOMCTL_SCHEDOP_putinfo (`xl sched-credit2 -d D -w W -c C`), dom0 only.
+    ("sched_adjust", ["weight", "cap"]),
   ]
   /// Every argument some operation takes.
-  static let argumentKeys: [String] = ops.flatMap(\.arguments)
+  static let argumentKeys: [String] = ops.flatMap(\.arguments).reduce(into: []) { keys, key in
+    if !keys.contains(key) { keys.append(key) }
+  }
 
   static func parse(
     _ node: Node, domains: [DomainConfig], duration: Int64, context: NodeContext
@@ -53,6 +57,14 @@ enum ControlParser {
       }
       if r.keys.contains("weight") {
         arguments.append(ControlArgument("weight", Int64(try r.integer("weight", default: 256, range: 1...65535))))
+      }
+      if r.keys.contains("cap") {
+        let vcpus = domains[target.index].vcpus
+        arguments.append(
+          ControlArgument("cap_percent", Int64(try r.integer("cap", default: 0, range: 0...(100 * vcpus)))))
+      }
+      if op == "sched_adjust" && arguments.isEmpty {
+        throw context.error(item, "\(path).op", "sched_adjust needs a weight, a cap or both")
       }
       // Each operation takes its own arguments: an argument it would ignore is an error.
       for key in argumentKeys where r.keys.contains(key) && !accepted.contains(key) {

@@ -37,13 +37,32 @@ struct Run: ParsableCommand {
   @Flag(name: .customLong("no-ideal"), help: "Skip the ideal-share oracle (and the demand runs it needs).")
   var noIdeal = false
 
+  @Option(
+    name: .customLong("dump-at"),
+    help: "Print the scheduler's state (Xen's debug-key 'r' dump) at this simulated time, e.g. 5s, on standard error.")
+  var dumpAt: [String] = []
+
   func run() throws {
     let files = try scenarioFiles(paths)
     let destination = try output.map { try OutputFile($0, inputs: files, force: force) }
+    let dumpTimes = try dumpAt.map { text in
+      guard let ns = ScenarioValues.duration(text), ns >= 0 else {
+        throw CLIError(message: "--dump-at: '\(text)' is not a time (use e.g. 5s or 500ms)")
+      }
+      return ns
+    }
     var evaluations: [Evaluation] = []
     for file in files {
       let scenario = try options.apply(try ScenarioLoader.load(path: file))
-      evaluations.append(try Runner.evaluate(scenario, scheduler: scheduler, ideal: !noIdeal))
+      if let late = dumpTimes.first(where: { $0 > scenario.simulation.durationNs }) {
+        throw CLIError(message: "--dump-at: \(Nanos.format(late)) is after the end of \(file)'s run")
+      }
+      let evaluation = try Runner.evaluate(scenario, scheduler: scheduler, ideal: !noIdeal, dumpAt: dumpTimes)
+      for dump in evaluation.result.dumps {
+        FileHandle.standardError.write(
+          Data("--- \(evaluation.policy.name) dump at \(Nanos.format(dump.timeNs)) (\(file)) ---\n\(dump.text)\n".utf8))
+      }
+      evaluations.append(evaluation)
     }
     let text: String
     switch format {

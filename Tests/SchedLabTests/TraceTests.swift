@@ -109,3 +109,58 @@ final class TraceRecorder: TraceListener {
     #expect(evaluation.ideal != nil)
   }
 }
+
+/// `sched_adjust` (every policy's weight/cap change from dom0) and policy dumps at a time.
+@Suite struct AdjustAndDumpTests {
+  static let text = """
+    host: {cores: 1}
+    scheduler: credit2
+    duration: 4s
+    domains:
+      - {name: dom0, dom0: true}
+      - {name: a, workloads: [{type: burner}]}
+      - {name: b, workloads: [{type: burner}]}
+    control:
+      - {at: 2s, caller: dom0, op: sched_adjust, target: a, weight: 768}
+      - {at: 2s, caller: b, op: sched_adjust, target: b, weight: 65535}
+
+    """
+
+  /// Two burners share one pCPU 1:1, then 3:1 once dom0 triples a's weight; b's own attempt is refused.
+  @Test(arguments: ["credit2", "credit", "credit2-boost"])
+  func weightChangesTakeEffectAtTheirTime(scheduler: String) throws {
+    let scenario = try ScenarioLoader.parse(Self.text, path: "adjust.yaml")
+    let recorder = TraceRecorder()
+    let evaluation = try Runner.evaluate(
+      scenario, scheduler: scheduler, ideal: false, listeners: [recorder], dumpAt: [Nanos.s(1), Nanos.s(3)])
+    let r = evaluation.result
+    let a = r.domains[1]
+    #expect(abs(a.share - 0.625) < 0.01, "\(scheduler): a's share \(a.share)")
+    #expect(a.window.min < 0.52 && a.window.max > 0.73, "\(scheduler): windows \(a.window)")
+    #expect(a.weight == 768 && r.domains[2].weight == 256)
+    #expect(r.controls.map(\.outcome.isOK) == [true, false])
+    let traced = recorder.events.compactMap { if case .control(let c) = $0.1 { return c } else { return nil } }
+    #expect(traced == r.controls)
+    #expect(r.dumps.map(\.timeNs) == [Nanos.s(1), Nanos.s(3)])
+    if scheduler != "credit" {
+      #expect(r.dumps[0].text.contains("max_weight 256") && r.dumps[1].text.contains("max_weight 768"))
+    }
+  }
+
+  @Test func roundRobinAcceptsAndIgnoresWeights() throws {
+    let scenario = try ScenarioLoader.parse(Self.text, path: "adjust.yaml")
+    let r = try Runner.evaluate(scenario, scheduler: "rr", ideal: false).result
+    #expect(abs(r.domains[1].share - 0.5) < 0.01)
+    #expect(r.controls.map(\.outcome.isOK) == [true, false])
+  }
+
+  @Test func anAdjustWithNothingToChangeIsRefusedAtItsLine() {
+    let text = Self.text.replacingOccurrences(of: "target: a, weight: 768}", with: "target: a}")
+    #expect {
+      try ScenarioLoader.parse(text, path: "adjust.yaml")
+    } throws: { error in
+      (error as? ScenarioError)?.description
+        == "adjust.yaml:9: control[0].op: sched_adjust needs a weight, a cap or both"
+    }
+  }
+}

@@ -45,6 +45,13 @@ public enum ControlOutcome: Hashable, Sendable {
   public var isOK: Bool { if case .ok = self { return true } else { return false } }
 }
 
+extension ControlCall {
+  /// The one operation every policy has: new weight and/or cap for a domain (Xen's
+  /// `XEN_DOMCTL_SCHEDOP_putinfo`, `xl sched-credit2 -d D -w W -c C`), from the control domain only.
+  /// The engine checks the caller, the policy's `adjust` applies (or refuses) the values.
+  public static let schedAdjust = "sched_adjust"
+}
+
 /// A control call with its outcome, as recorded in the result.
 public struct ControlRecord: Hashable, Sendable {
   public var call: ControlCall
@@ -55,9 +62,30 @@ extension Engine {
   /// Issue `call` at its time; the outcome is recorded in the result.
   public func schedule(_ call: ControlCall) {
     at(call.time) { engine in
-      let outcome = engine.policy.control(call, now: engine.now)
+      let outcome =
+        call.op == ControlCall.schedAdjust ? engine.schedAdjust(call) : engine.policy.control(call, now: engine.now)
       engine.controlRecords.append(ControlRecord(call: call, outcome: outcome))
       engine.emit(.control(ControlRecord(call: call, outcome: outcome)))
     }
+  }
+}
+
+extension Engine {
+  /// `sched_adjust`: privilege, then the policy's `adjust`; the engine's copy of the domain's
+  /// parameters changes only if the policy accepted them.
+  func schedAdjust(_ call: ControlCall) -> ControlOutcome {
+    guard config.domains[call.caller.index].isControl else {
+      return .permissionDenied("only the control domain may adjust scheduling parameters")
+    }
+    let weight = call.argument("weight").map(Int.init)
+    let cap = call.argument("cap_percent").map(Int.init)
+    do {
+      try policy.adjust(call.target, weight: weight, capPercent: cap, now: now)
+    } catch {
+      return .invalid((error as? PolicyError)?.message ?? "\(error)")
+    }
+    if let weight { domainWeight[call.target.index] = weight }
+    if let cap { domainCap[call.target.index] = cap }
+    return .ok([])
   }
 }

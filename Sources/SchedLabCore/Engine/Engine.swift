@@ -75,6 +75,8 @@ public final class Engine {
   @usableFromInline var metrics: MetricsRecorder
   @usableFromInline var listeners: [any TraceListener] = []
   @usableFromInline var controlActions: [(Int64, (Engine) -> Void)] = []
+  /// The policy's dumps taken during the run (``dumpPolicy(at:)``).
+  public internal(set) var dumps: [PolicyDump] = []
   /// Control calls made during the run, with their outcomes.
   public internal(set) var controlRecords: [ControlRecord] = []
   /// Warnings logged by the policy or the engine (bounded).
@@ -151,6 +153,13 @@ public final class Engine {
   public func at(_ time: Int64, _ action: @escaping (Engine) -> Void) {
     controlActions.append((time, action))
     queue.push(time: time, kind: .control, target: Int32(controlActions.count - 1))
+  }
+
+  /// Take the policy's dump (Xen's debug-key `r`) at virtual time `time`, after the events already
+  /// queued for that instant.
+  public func dumpPolicy(at time: Int64) {
+    at(time) { engine in engine.dumps.append(PolicyDump(timeNs: engine.now, text: engine.policy.dump(now: engine.now)))
+    }
   }
 
   /// Record a warning line (kept up to 1000 lines).

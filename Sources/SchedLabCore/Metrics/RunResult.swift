@@ -15,6 +15,14 @@ public struct RunResult: Sendable {
   public var log: [String]
   /// Control calls made during the run (all of them, warm-up included), with their outcomes.
   public var controls: [ControlRecord]
+  /// The policy's state dumps asked for with ``Engine/dumpPolicy(at:)``, in time order.
+  public var dumps: [PolicyDump] = []
+}
+
+/// A policy's state at a time (Xen's debug-key `r` output), as ``SchedulerPolicy/dump(now:)`` gave it.
+public struct PolicyDump: Hashable, Sendable {
+  public var timeNs: Int64
+  public var text: String
 }
 
 public struct WindowSummary: Hashable, Sendable {
@@ -153,6 +161,6 @@ extension Engine {
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
       measuredNs: measured, topology: topology, hostModel: hostModel, domains: domains, host: host,
       counters: policy.counters(),
-      log: log, controls: controlRecords)
+      log: log, controls: controlRecords, dumps: dumps)
   }
 }
