@@ -79,44 +79,48 @@
     }
   }
 
-  /// Remove the earliest event. Bottom-up (Wegener): the hole left at the root walks down to a leaf
-  /// along the least children without comparing them with the displaced last event, which then
-  /// climbs back from there; being late, it rarely climbs far. One comparison per level fewer than
-  /// the classic sift-down.
+  /// Remove the earliest event.
   @inlinable mutating func pop() -> Event? {
     guard let top = items.first else { return nil }
     let last = items.removeLast()
     guard !items.isEmpty else { return top }
-    items.withUnsafeMutableBufferPointer { heap in
-      let n = heap.count
-      var hole = 0
-      while true {
-        let first = 4 * hole + 1
-        guard first < n else { break }
-        var least = first
-        if first + 3 < n {
-          if heap[first + 1] < heap[least] { least = first + 1 }
-          if heap[first + 2] < heap[least] { least = first + 2 }
-          if heap[first + 3] < heap[least] { least = first + 3 }
-        } else {
-          var child = first + 1
-          while child < n {
-            if heap[child] < heap[least] { least = child }
-            child += 1
-          }
-        }
-        heap[hole] = heap[least]
-        hole = least
-      }
-      while hole > 0 {
-        let parent = (hole - 1) >> 2
-        guard last < heap[parent] else { break }
-        heap[hole] = heap[parent]
-        hole = parent
-      }
-      heap[hole] = last
-    }
+    items.withUnsafeMutableBufferPointer { EventQueue.siftDown(last, from: 0, in: $0) }
     return top
+  }
+
+  /// Place `moving` in the subtree rooted at `root`, whose slot is free. Bottom-up (Wegener): the hole
+  /// walks down to a leaf along the least children without comparing them with `moving`, which then
+  /// climbs back, no higher than `root`; a late event, as a displaced last one is, rarely climbs far.
+  /// One comparison per level fewer than the classic sift-down.
+  @inlinable @inline(__always)
+  static func siftDown(_ moving: Event, from root: Int, in heap: UnsafeMutableBufferPointer<Event>) {
+    let n = heap.count
+    var hole = root
+    while true {
+      let first = 4 * hole + 1
+      guard first < n else { break }
+      var least = first
+      if first + 3 < n {
+        if heap[first + 1] < heap[least] { least = first + 1 }
+        if heap[first + 2] < heap[least] { least = first + 2 }
+        if heap[first + 3] < heap[least] { least = first + 3 }
+      } else {
+        var child = first + 1
+        while child < n {
+          if heap[child] < heap[least] { least = child }
+          child += 1
+        }
+      }
+      heap[hole] = heap[least]
+      hole = least
+    }
+    while hole > root {
+      let parent = (hole - 1) >> 2
+      guard moving < heap[parent] else { break }
+      heap[hole] = heap[parent]
+      hole = parent
+    }
+    heap[hole] = moving
   }
 
   @inlinable var peekTime: Int64? { items.first?.time }
@@ -132,26 +136,9 @@
     items.removeLast(items.count - kept)
     guard items.count > 1 else { return }
     items.withUnsafeMutableBufferPointer { heap in
-      let n = heap.count
-      var start = (n - 2) / 4
+      var start = (heap.count - 2) / 4
       while start >= 0 {
-        let moving = heap[start]
-        var hole = start
-        while true {
-          let first = 4 * hole + 1
-          guard first < n else { break }
-          var least = first
-          var child = first + 1
-          let end = min(first + 4, n)
-          while child < end {
-            if heap[child] < heap[least] { least = child }
-            child += 1
-          }
-          guard heap[least] < moving else { break }
-          heap[hole] = heap[least]
-          hole = least
-        }
-        heap[hole] = moving
+        EventQueue.siftDown(heap[start], from: start, in: heap)
         start -= 1
       }
     }
