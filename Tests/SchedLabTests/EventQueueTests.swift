@@ -25,7 +25,9 @@ import Testing
       } else if action < 9 {
         guard let event = queue.pop() else { continue }
         popped.append(Int(event.target))
-        let next = reference.indices.min { (reference[$0].time, reference[$0].seq) < (reference[$1].time, reference[$1].seq) }!
+        let next = reference.indices.min {
+          (reference[$0].time, reference[$0].seq) < (reference[$1].time, reference[$1].seq)
+        }!
         expected.append(reference[next].seq)
         reference.remove(at: next)
       } else {
@@ -37,7 +39,9 @@ import Testing
     }
     while let event = queue.pop() {
       popped.append(Int(event.target))
-      let next = reference.indices.min { (reference[$0].time, reference[$0].seq) < (reference[$1].time, reference[$1].seq) }!
+      let next = reference.indices.min {
+        (reference[$0].time, reference[$0].seq) < (reference[$1].time, reference[$1].seq)
+      }!
       expected.append(reference[next].seq)
       reference.remove(at: next)
     }
