@@ -72,7 +72,7 @@ import Testing
     // The trigger unit sits at the floor: the increment doubles.
     policy.resetCredit(0, snext: 2, now: 0)
     #expect(policy.credit == [10 * ms + ms / 2, 10 * ms + ms / 2, 10 * ms])
-    #expect(policy.stats.creditResets == 2)
+    #expect(policy.stats[.creditResets] == 2)
   }
 
   /// Timeline (1 pCPU, A burner, B runs 100 us then sleeps 400 us):
@@ -261,7 +261,7 @@ extension Credit2FidelityTests {
     engine.run(until: Nanos.ms(100))
     // Wherever earlier balancing put it, bring the idle vCPU to the burners' runqueue.
     policy.moveUnit(0, to: 0, now: engine.now)
-    policy.stats.migrationsByBalance = 0
+    policy.stats[.balanceMigrations] = 0
     #expect(policy.unitRunqueue[0] == 0 && engine.runstate(of: VCPUID(0)) == .blocked)
     let one: Int64 = 1 << 18
     policy.unitLoad[0] = one
@@ -269,6 +269,6 @@ extension Credit2FidelityTests {
     policy.balanceLoad(cpu: 0, now: Nanos.s(2))
     #expect(policy.unitLoad[0] == 0)
     #expect(policy.unitRunqueue[0] == 0, "a long-blocked unit was moved as if it were busy")
-    #expect(policy.stats.migrationsByBalance == 0)
+    #expect(policy.stats[.balanceMigrations] == 0)
   }
 }

@@ -49,3 +49,19 @@ import Testing
     #expect(reference.isEmpty && queue.isEmpty)
   }
 }
+
+/// Counters are named after their cases, in declaration order.
+@Suite struct CounterTests {
+  enum Sample: Int, CounterKey { case creditResets, tickles, boostsIrq }
+
+  @Test func namesAreSnakeCaseInDeclarationOrder() {
+    var c = Counters<Sample>()
+    c[.tickles] += 2
+    c[.boostsIrq] = 5
+    var d = Counters<Sample>()
+    d[.tickles] = 1
+    c.add(d)
+    #expect(
+      c.reported == [PolicyCounter("credit_resets", 0), PolicyCounter("tickles", 3), PolicyCounter("boosts_irq", 5)])
+  }
+}

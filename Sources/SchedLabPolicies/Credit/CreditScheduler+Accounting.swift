@@ -28,7 +28,7 @@ extension CreditScheduler {
     // Found running at a tick: it consumes "a non-negligible amount of CPU", so BOOST ends.
     if pri[v] == Self.priBoost {
       setPri(v, Self.priUnder, now: now)
-      stats.boostsEndedByTick += 1
+      stats[.boostsEndedByTick] += 1
     }
     if accurateDebit {
       burnCredits(v, now: now)
@@ -41,7 +41,7 @@ extension CreditScheduler {
       // Active a while: would it be better off elsewhere (an idler with idler neighbours)?
       let target = cpuPick(v, commit: false)
       if target != cpu {
-        stats.tickMigrations += 1
+        stats[.tickMigrations] += 1
         context.requestMigration(VCPUID(v))
       }
     }
@@ -56,7 +56,7 @@ extension CreditScheduler {
     domainActiveUnits[d].insert(Int32(v), at: 0)
     totalWeight += domainWeight[d]
     if !activeDomains.contains(d) { activeDomains.insert(d, at: 0) }
-    stats.activations += 1
+    stats[.becameActive] += 1
     activations[v] += 1
   }
 
@@ -67,7 +67,7 @@ extension CreditScheduler {
     domainActiveUnits[d].removeAll { $0 == Int32(v) }
     totalWeight -= domainWeight[d]
     if domainActiveUnits[d].isEmpty { activeDomains.removeAll { $0 == d } }
-    stats.deactivations += 1
+    stats[.becameInactive] += 1
     deactivations[v] += 1
   }
 
@@ -75,7 +75,7 @@ extension CreditScheduler {
   /// by weight, capped at what they can use; set UNDER/OVER; deactivate vCPUs with more than a
   /// timeslice of credit (halving it); park and unpark capped vCPUs.
   func accounting(now: Int64) {
-    stats.accountings += 1
+    stats[.accountings] += 1
     let weightTotal = totalWeight
     var creditTotal = creditsPerTslice * Int64(context.pcpuCount)
     if creditBalance < 0 { creditTotal -= creditBalance }
@@ -145,7 +145,7 @@ extension CreditScheduler {
   /// Pause a capped vCPU that overspent (Xen: `sched_unit_pause_nosync`).
   func park(_ v: Int) {
     parked[v] = true
-    stats.parks += 1
+    stats[.capParks] += 1
     if onRunq[v] { runqRemove(v) }
     context.setParked(VCPUID(v), true)
   }

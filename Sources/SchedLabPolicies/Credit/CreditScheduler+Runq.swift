@@ -54,7 +54,7 @@ extension CreditScheduler {
     migratingFlag[v] = false
     if !migrating && pri[v] == Self.priUnder && !parked[v] {
       setPri(v, Self.priBoost, now: now)
-      stats.boostsGranted += 1
+      stats[.boosts] += 1
       boosts[v] += 1
     }
     runqInsert(v)
@@ -104,7 +104,7 @@ extension CreditScheduler {
     var cursor = mask.first
     while let target = cursor {
       idlers.remove(target)
-      stats.tickles += 1
+      stats[.tickles] += 1
       context.tickle(target)
       cursor = mask.next(atOrAfter: target.index + 1)
     }

@@ -17,7 +17,7 @@ extension CreditScheduler {
     if scurr >= 0 && !yieldFlag[scurr] && ratelimitNs > 0 && context.isRunnable(VCPUID(scurr)) && runtime < ratelimitNs
     {
       startTime[scurr] += now
-      stats.ratelimitContinues += 1
+      stats[.ratelimitContinues] += 1
       let slice = runtime < Self.minTimer ? Self.minTimer : ratelimitNs - runtime
       return ScheduleDecision(next: VCPUID(scurr), runtimeNs: slice)
     }
@@ -69,7 +69,7 @@ extension CreditScheduler {
         repeat {
           if nrRunnable[peer.index] > 1, let stolen = steal(from: peer.index, to: cpu, pri: headPri, now: now) {
             balanceBias[peerNode] = peer.index
-            stats.steals += 1
+            stats[.steals] += 1
             return stolen
           }
           peer = workers.cycle(after: peer)!

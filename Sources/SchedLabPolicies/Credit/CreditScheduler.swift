@@ -96,7 +96,7 @@ public final class CreditScheduler: SchedulerPolicy {
   var masterTimer = -1
 
   // MARK: Metrics
-  var stats = CreditStats()
+  var stats = Counters<CreditCounter>()
   /// Time spent in BOOST, UNDER and OVER, per vCPU, since the last reset.
   var priTime: [[Int64]] = []
   var priSince: [Int64] = []
@@ -211,7 +211,7 @@ public final class CreditScheduler: SchedulerPolicy {
     pri[v] = value
   }
 
-  public func counters() -> [PolicyCounter] { stats.counters }
+  public func counters() -> [PolicyCounter] { stats.reported }
 
   public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] {
     let v = vcpu.index
@@ -225,7 +225,7 @@ public final class CreditScheduler: SchedulerPolicy {
   }
 
   public func resetCounters() {
-    stats = CreditStats()
+    stats = Counters()
     let now = context.now
     for v in priTime.indices {
       priTime[v] = [0, 0, 0]
@@ -249,25 +249,8 @@ public final class CreditScheduler: SchedulerPolicy {
   }
 }
 
-struct CreditStats {
-  var accountings: Int64 = 0
-  var boostsGranted: Int64 = 0
-  var boostsEndedByTick: Int64 = 0
-  var activations: Int64 = 0
-  var deactivations: Int64 = 0
-  var steals: Int64 = 0
-  var tickMigrations: Int64 = 0
-  var ratelimitContinues: Int64 = 0
-  var parks: Int64 = 0
-  var tickles: Int64 = 0
-
-  var counters: [PolicyCounter] {
-    [
-      PolicyCounter("accountings", accountings), PolicyCounter("boosts", boostsGranted),
-      PolicyCounter("boosts_ended_by_tick", boostsEndedByTick), PolicyCounter("became_active", activations),
-      PolicyCounter("became_inactive", deactivations), PolicyCounter("steals", steals),
-      PolicyCounter("tick_migrations", tickMigrations), PolicyCounter("ratelimit_continues", ratelimitContinues),
-      PolicyCounter("cap_parks", parks), PolicyCounter("tickles", tickles),
-    ]
-  }
+/// credit's counters, in report order.
+enum CreditCounter: Int, CounterKey {
+  case accountings, boosts, boostsEndedByTick, becameActive, becameInactive, steals, tickMigrations
+  case ratelimitContinues, capParks, tickles
 }

@@ -53,7 +53,7 @@ extension Credit2Scheduler {
   }
 
   func park(_ v: Int, domain d: Int, now: Int64) {
-    stats.parks += 1
+    stats[.capParks] += 1
     context.setParked(VCPUID(v), true)
     if onRunq[v] {
       runqRemove(v)

@@ -41,7 +41,7 @@ extension Credit2Scheduler {
   /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
   /// runnable unit with credit left.
   func resetCredit(_ rq: Int, snext: Int, now: Int64) {
-    stats.creditResets += 1
+    stats[.creditResets] += 1
     context.trace(PolicyTraceEvent("credit_reset", vcpu: VCPUID(snext), detail: "runqueue \(rq)", value: Int64(rq)))
     // A unit at the floor gets a double increment, so it is back in the black (Xen computes
     // m = 1 + (-credit)/CREDIT_INIT).

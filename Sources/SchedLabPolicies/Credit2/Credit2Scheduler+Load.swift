@@ -48,7 +48,7 @@ extension Credit2Scheduler {
   func balanceLoad(cpu: Int, now: Int64) {
     let local = cpuRunqueue[cpu]
     guard runqueues.count > 1 else { return }
-    stats.balanceRuns += 1
+    stats[.balanceRuns] += 1
     updateLoad(local, unit: -1, change: 0, now: now)
     var loadDelta: Int64 = 0
     var other = -1
@@ -106,11 +106,11 @@ extension Credit2Scheduler {
     }
     for w in otherUnits where migrateable(Int(w), to: local) { consider(-1, Int(w)) }
     if push >= 0 {
-      stats.migrationsByBalance += 1
+      stats[.balanceMigrations] += 1
       moveUnit(push, to: other, now: now)
     }
     if pull >= 0 {
-      stats.migrationsByBalance += 1
+      stats[.balanceMigrations] += 1
       moveUnit(pull, to: local, now: now)
     }
   }

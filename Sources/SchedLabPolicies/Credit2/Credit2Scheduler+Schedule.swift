@@ -51,7 +51,7 @@ extension Credit2Scheduler {
       tickledCPU[snext] = -1
       if context.processor(VCPUID(snext)) != pcpu {
         credit[snext] += Self.migrateCompensation
-        stats.migrateCompensations += 1
+        stats[.migrateCompensations] += 1
       }
       return ScheduleDecision(next: VCPUID(snext), runtimeNs: runtime(snext, cpu: cpu, now: now))
     }
@@ -79,7 +79,7 @@ extension Credit2Scheduler {
       if !yielding && ratelimitNs > 0 && context.isRunnable(current)
         && now - context.runstateEntryTime(current) < ratelimitNs && !boostWaits && !waived
       {
-        stats.ratelimitContinues += 1
+        stats[.ratelimitContinues] += 1
         return scurr
       }
       if context.isRunnable(current) && context.hardAffinity(of: current).contains(PCPUID(cpu)) {

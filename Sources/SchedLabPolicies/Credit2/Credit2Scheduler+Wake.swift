@@ -50,7 +50,7 @@ extension Credit2Scheduler {
     let rq = cpuRunqueue[cpu]
     runqueues[rq].tickled.insert(PCPUID(cpu))
     runqueues[rq].smtIdle = runqueues[rq].smtIdle.subtracting(context.topology.siblings(of: PCPUID(cpu)))
-    stats.tickles += 1
+    stats[.tickles] += 1
     context.tickle(PCPUID(cpu))
   }
 

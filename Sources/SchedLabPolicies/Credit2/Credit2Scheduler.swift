@@ -118,7 +118,7 @@ public class Credit2Scheduler: SchedulerPolicy {
   var domains: [DomainState] = []
 
   // MARK: Counters (Xen's SCHED_STAT_CRANK names where there is one)
-  var stats = Credit2Stats()
+  var stats = Counters<Credit2Counter>()
 
   public static let descriptor = PolicyDescriptor(
     name: "credit2",
@@ -215,8 +215,8 @@ public class Credit2Scheduler: SchedulerPolicy {
     context.recordDomainParameters(domain, weight: newWeight, capPercent: capPercent)
   }
 
-  public func counters() -> [PolicyCounter] { stats.counters }
-  public func resetCounters() { stats = Credit2Stats() }
+  public func counters() -> [PolicyCounter] { stats.reported }
+  public func resetCounters() { stats = Counters() }
 
   /// `csched2_unit_yield`: set the flag; `runq_candidate` reads it.
   public func yield(_ vcpu: VCPUID, now: Int64) { yieldFlag[vcpu.index] = true }
@@ -297,21 +297,7 @@ struct DomainState {
   var parkedUnits: [Int32] = []
 }
 
-struct Credit2Stats {
-  var creditResets: Int64 = 0
-  var tickles: Int64 = 0
-  var migrationsByBalance: Int64 = 0
-  var balanceRuns: Int64 = 0
-  var ratelimitContinues: Int64 = 0
-  var parks: Int64 = 0
-  var migrateCompensations: Int64 = 0
-
-  var counters: [PolicyCounter] {
-    [
-      PolicyCounter("credit_resets", creditResets), PolicyCounter("tickles", tickles),
-      PolicyCounter("balance_runs", balanceRuns), PolicyCounter("balance_migrations", migrationsByBalance),
-      PolicyCounter("ratelimit_continues", ratelimitContinues), PolicyCounter("cap_parks", parks),
-      PolicyCounter("migrate_compensations", migrateCompensations),
-    ]
-  }
+/// credit2's counters, in report order.
+enum Credit2Counter: Int, CounterKey {
+  case creditResets, tickles, balanceRuns, balanceMigrations, ratelimitContinues, capParks, migrateCompensations
 }

@@ -58,82 +58,23 @@ enum BoostedRunRatelimit: String {
   case bucket
 }
 
-struct BoostStats {
-  var refusedControlCalls: Int64 = 0
-  var stormsDetected: Int64 = 0
-  var exhaustions: Int64 = 0
-  var exhaustionsWithDontDesched: Int64 = 0
-  var stormInterruptsIgnored: Int64 = 0
-
-  var counters: [PolicyCounter] {
-    [
-      PolicyCounter("boost_exhaustions", exhaustions),
-      PolicyCounter("boost_exhaustions_dont_desched", exhaustionsWithDontDesched),
-      PolicyCounter("refused_control_calls", refusedControlCalls), PolicyCounter("storms_detected", stormsDetected),
-      PolicyCounter("storm_interrupts_ignored", stormInterruptsIgnored),
-    ]
-  }
+/// credit2-boost's host-wide counters, in report order.
+enum BoostCounter: Int, CounterKey {
+  case boostExhaustions, boostExhaustionsDontDesched, refusedControlCalls, stormsDetected, stormInterruptsIgnored
 }
 
-/// Per-vCPU boost counters (summed per domain in reports and `get_counters`).
-struct BoostVCPUStats {
-  var boostsIRQ: Int64 = 0
-  var boostsMasked: Int64 = 0
-  var boostsDontDesched: Int64 = 0
-  var denied: Int64 = 0
-  var boostedNs: Int64 = 0
-  var exhaustions: Int64 = 0
-  var exhaustionsWithDontDesched: Int64 = 0
-  var deboostInterval: Int64 = 0
-  var deboostHandler: Int64 = 0
-  var deboostUnmask: Int64 = 0
-  var deboostYield: Int64 = 0
-  /// Boosts that lasted longer than the vCPU's boost interval (should stay 0).
-  var overInterval: Int64 = 0
-  /// Credit epochs whose boosted run time exceeded the epoch's boost bucket (should stay 0).
-  var budgetOverruns: Int64 = 0
-  /// Dispatches of a boosted vCPU onto a pCPU (runs a boost began).
-  var boostDispatches: Int64 = 0
-  /// Run time after a de-boost paid from the bucket under ratelimit protection (option `bucket`).
-  var protectedNs: Int64 = 0
-  /// Protected runs ended early because the bucket ran out (option `bucket`).
-  var protectionExhaustions: Int64 = 0
-  /// Boosted or protected run time not charged to the bucket because the vCPU had the most normal
-  /// credit of its runqueue anyway (`boost_charge: overtake`).
-  var unchargedBoostNs: Int64 = 0
-
-  var counters: [PolicyCounter] {
-    [
-      PolicyCounter("boosts_irq", boostsIRQ), PolicyCounter("boosts_masked", boostsMasked),
-      PolicyCounter("boosts_dont_desched", boostsDontDesched), PolicyCounter("boosts_denied_no_credit", denied),
-      PolicyCounter("boosted_ns", boostedNs), PolicyCounter("boost_exhaustions", exhaustions),
-      PolicyCounter("boost_exhaustions_dont_desched", exhaustionsWithDontDesched),
-      PolicyCounter("deboost_interval", deboostInterval), PolicyCounter("deboost_handler_return", deboostHandler),
-      PolicyCounter("deboost_unmask", deboostUnmask), PolicyCounter("deboost_yield", deboostYield),
-      PolicyCounter("boosts_over_interval", overInterval), PolicyCounter("boost_budget_overruns", budgetOverruns),
-      PolicyCounter("boost_dispatches", boostDispatches), PolicyCounter("protected_ns", protectedNs),
-      PolicyCounter("protection_exhaustions", protectionExhaustions),
-      PolicyCounter("uncharged_boost_ns", unchargedBoostNs),
-    ]
-  }
-
-  mutating func add(_ o: BoostVCPUStats) {
-    boostsIRQ += o.boostsIRQ
-    boostsMasked += o.boostsMasked
-    boostsDontDesched += o.boostsDontDesched
-    denied += o.denied
-    boostedNs += o.boostedNs
-    exhaustions += o.exhaustions
-    exhaustionsWithDontDesched += o.exhaustionsWithDontDesched
-    deboostInterval += o.deboostInterval
-    deboostHandler += o.deboostHandler
-    deboostUnmask += o.deboostUnmask
-    deboostYield += o.deboostYield
-    overInterval += o.overInterval
-    budgetOverruns += o.budgetOverruns
-    boostDispatches += o.boostDispatches
-    protectedNs += o.protectedNs
-    protectionExhaustions += o.protectionExhaustions
-    unchargedBoostNs += o.unchargedBoostNs
-  }
+/// Per-vCPU boost counters (summed per domain in reports and `get_counters`), in report order.
+/// - `boostsOverInterval`: boosts that lasted longer than the vCPU's boost interval (should stay 0);
+/// - `boostBudgetOverruns`: credit epochs whose boosted run time exceeded the epoch's boost bucket
+///   (should stay 0);
+/// - `boostDispatches`: dispatches of a boosted vCPU onto a pCPU (runs a boost began);
+/// - `protectedNs`: run time after a de-boost paid from the bucket under ratelimit protection
+///   (option `bucket`); `protectionExhaustions`: protected runs ended early because the bucket ran out;
+/// - `unchargedBoostNs`: boosted or protected run time not charged to the bucket because the vCPU had
+///   the most normal credit of its runqueue anyway (`boost_charge: overtake`).
+enum BoostVCPUCounter: Int, CounterKey {
+  case boostsIrq, boostsMasked, boostsDontDesched, boostsDeniedNoCredit, boostedNs, boostExhaustions
+  case boostExhaustionsDontDesched, deboostInterval, deboostHandlerReturn, deboostUnmask, deboostYield
+  case boostsOverInterval, boostBudgetOverruns, boostDispatches, protectedNs, protectionExhaustions
+  case unchargedBoostNs
 }

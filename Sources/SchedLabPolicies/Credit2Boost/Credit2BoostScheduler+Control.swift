@@ -6,7 +6,7 @@ extension Credit2BoostScheduler {
     let privileged = context.isControlDomain(call.caller)
     let own = call.caller == call.target
     func refuse(_ why: String) -> ControlOutcome {
-      boostStats.refusedControlCalls += 1
+      boostStats[.refusedControlCalls] += 1
       refusedByCaller[call.caller.index] += 1
       return .permissionDenied(why)
     }
@@ -40,9 +40,9 @@ extension Credit2BoostScheduler {
       ])
     case "get_counters":
       guard privileged || own else { return refuse("a guest may read only its own counters") }
-      var total = BoostVCPUStats()
+      var total = Counters<BoostVCPUCounter>()
       for v in vcpus { total.add(vcpuStats[v]) }
-      return .ok(total.counters.map { ControlArgument($0.name, $0.value) })
+      return .ok(total.reported.map { ControlArgument($0.name, $0.value) })
     case "set_weight":
       guard privileged else { return refuse("only dom0 may set weights") }
       guard let weight = call.argument("weight") else { return .invalid("set_weight needs weight") }

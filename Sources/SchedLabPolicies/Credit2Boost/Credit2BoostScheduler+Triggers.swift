@@ -15,13 +15,13 @@ extension Credit2BoostScheduler {
     case .dontDesched: guard triggerDontDesched else { return }
     }
     guard boostCredit[v] > 0 else {
-      vcpuStats[v].denied += 1
+      vcpuStats[v][.boostsDeniedNoCredit] += 1
       return
     }
     let unit = VCPUID(v)
     if context.isRunning(unit) { burnCredits(v, now: now) }  // charge normal credit up to now
     guard boostCredit[v] > 0 else {  // a protected run may just have used the bucket up
-      vcpuStats[v].denied += 1
+      vcpuStats[v][.boostsDeniedNoCredit] += 1
       return
     }
     boosted[v] = true
@@ -29,9 +29,9 @@ extension Credit2BoostScheduler {
     armBoostTimer(v, now: now)
     context.trace(PolicyTraceEvent("boost", vcpu: unit, detail: "\(trigger)", value: boostCredit[v]))
     switch trigger {
-    case .interrupt: vcpuStats[v].boostsIRQ += 1
-    case .masked: vcpuStats[v].boostsMasked += 1
-    case .dontDesched: vcpuStats[v].boostsDontDesched += 1
+    case .interrupt: vcpuStats[v][.boostsIrq] += 1
+    case .masked: vcpuStats[v][.boostsMasked] += 1
+    case .dontDesched: vcpuStats[v][.boostsDontDesched] += 1
     }
     if onRunq[v] {
       runqRemove(v)
@@ -68,16 +68,18 @@ extension Credit2BoostScheduler {
     }
     boosted[v] = false
     context.trace(PolicyTraceEvent("deboost", vcpu: unit, detail: "\(reason)", value: boostCredit[v]))
-    vcpuStats[v].boostedNs += now - max(boostStart[v], boostMeasuredFrom)
+    vcpuStats[v][.boostedNs] += now - max(boostStart[v], boostMeasuredFrom)
     // The grace a boost gives is bounded by its interval (property 11's G): count any that ran longer.
-    if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom { vcpuStats[v].overInterval += 1 }
+    if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom {
+      vcpuStats[v][.boostsOverInterval] += 1
+    }
     context.cancelTimer(boostTimerBase + v)
     switch reason {
-    case .interval: vcpuStats[v].deboostInterval += 1
+    case .interval: vcpuStats[v][.deboostInterval] += 1
     case .exhausted: break
-    case .handlerReturn: vcpuStats[v].deboostHandler += 1
-    case .unmasked: vcpuStats[v].deboostUnmask += 1
-    case .yield: vcpuStats[v].deboostYield += 1
+    case .handlerReturn: vcpuStats[v][.deboostHandlerReturn] += 1
+    case .unmasked: vcpuStats[v][.deboostUnmask] += 1
+    case .yield: vcpuStats[v][.deboostYield] += 1
     }
     if onRunq[v] {
       runqRemove(v)
@@ -105,7 +107,7 @@ extension Credit2BoostScheduler {
     switch note {
     case .interruptDelivered(let source):
       if stormy(source, now: now) {
-        if boostEnabled && triggerIRQ { boostStats.stormInterruptsIgnored += 1 }
+        if boostEnabled && triggerIRQ { boostStats[.stormInterruptsIgnored] += 1 }
       } else {
         boost(v, trigger: .interrupt, now: now)
       }
@@ -135,7 +137,7 @@ extension Credit2BoostScheduler {
     }
     stormCount[source] += 1
     let storming = stormCount[source] > stormIRQs || stormPrevious[source] > stormIRQs
-    if storming && !stormFlag[source] { boostStats.stormsDetected += 1 }
+    if storming && !stormFlag[source] { boostStats[.stormsDetected] += 1 }
     stormFlag[source] = storming
     return storming
   }

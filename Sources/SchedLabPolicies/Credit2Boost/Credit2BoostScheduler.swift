@@ -113,10 +113,10 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   var stormPrevious: [Int] = []
   var stormFlag: [Bool] = []
 
-  var boostStats = BoostStats()
+  var boostStats = Counters<BoostCounter>()
   /// Start of the measured interval: a boost spanning the warm-up's end counts from there.
   var boostMeasuredFrom: Int64 = 0
-  var vcpuStats: [BoostVCPUStats] = []
+  var vcpuStats: [Counters<BoostVCPUCounter>] = []
   var refusedByCaller: [Int64] = []
 
   /// The default reading: boosted time is charged to normal credit too (boost reorders, never adds
@@ -177,7 +177,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     epochBoostBudget = Array(repeating: 0, count: n)
     boostBegunRun = Array(repeating: false, count: n)
     maxBoostCredit = Array(repeating: defaultMaxBoostNs, count: context.domainCount)
-    vcpuStats = Array(repeating: BoostVCPUStats(), count: n)
+    vcpuStats = Array(repeating: Counters(), count: n)
     refusedByCaller = Array(repeating: 0, count: context.domainCount)
     boostTimerBase = context.createTimer()
     for _ in 1..<max(n, 1) { _ = context.createTimer() }
@@ -219,11 +219,11 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
       residual[v] = saved
     }
     if ahead {
-      vcpuStats[v].unchargedBoostNs += time
+      vcpuStats[v][.unchargedBoostNs] += time
       return
     }
     epochBoostRunNs[v] += time
-    if !boosted[v] { vcpuStats[v].protectedNs += time }
+    if !boosted[v] { vcpuStats[v][.protectedNs] += time }
     super.burnBoostCredit(v, time: time, now: now)
   }
 
@@ -244,7 +244,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   /// Counts the epochs that overran it (a boost runs until its next accounting, so an overrun of
   /// more than a few microseconds means a slice or exhaustion bug).
   func closeBoostEpoch(_ v: Int) {
-    if epochBoostRunNs[v] > epochBoostBudget[v] + Self.boostOverrunSlackNs { vcpuStats[v].budgetOverruns += 1 }
+    if epochBoostRunNs[v] > epochBoostBudget[v] + Self.boostOverrunSlackNs { vcpuStats[v][.boostBudgetOverruns] += 1 }
     epochBoostRunNs[v] = 0
   }
 
@@ -265,16 +265,16 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   override func boostCreditExhausted(_ v: Int, now: Int64) {
     guard boosted[v] else {
       // The protected rest of a run a boost began has used up the bucket: credit decides now.
-      vcpuStats[v].protectionExhaustions += 1
+      vcpuStats[v][.protectionExhaustions] += 1
       endProtection(v)
       return
     }
     let d = context.domain(of: VCPUID(v)).index
-    boostStats.exhaustions += 1
-    vcpuStats[v].exhaustions += 1
+    boostStats[.boostExhaustions] += 1
+    vcpuStats[v][.boostExhaustions] += 1
     if context.dontDesched(VCPUID(v)) {
-      boostStats.exhaustionsWithDontDesched += 1
-      vcpuStats[v].exhaustionsWithDontDesched += 1
+      boostStats[.boostExhaustionsDontDesched] += 1
+      vcpuStats[v][.boostExhaustionsDontDesched] += 1
       context.warn(
         "credit2-boost: \(context.domainName(DomainID(d)))/v\(context.indexInDomain(VCPUID(v))) ran out of boost credit with dont_desched set"
       )
@@ -331,7 +331,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     boostBegunRun[v] = boosted[v]
     protectedUntil[v] = 0
     guard boosted[v] else { return }
-    vcpuStats[v].boostDispatches += 1
+    vcpuStats[v][.boostDispatches] += 1
     if boostedRunRatelimit == .bucket && ratelimitNs > 0 { protectedUntil[v] = now + ratelimitNs }
   }
 
@@ -345,15 +345,19 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     handleControl(call, now: now)
   }
 
-  public override func counters() -> [PolicyCounter] { super.counters() + boostStats.counters }
+  public override func counters() -> [PolicyCounter] { super.counters() + boostStats.reported }
 
   public override func resetCounters() {
     super.resetCounters()
-    boostStats = BoostStats(
-      refusedControlCalls: boostStats.refusedControlCalls, stormsDetected: boostStats.stormsDetected)
+    // Refused calls and storms found during the warm-up stay counted (they are configuration facts).
+    let refused = boostStats[.refusedControlCalls]
+    let storms = boostStats[.stormsDetected]
+    boostStats = Counters()
+    boostStats[.refusedControlCalls] = refused
+    boostStats[.stormsDetected] = storms
     let now = context.now
     for v in vcpuStats.indices {
-      vcpuStats[v] = BoostVCPUStats()
+      vcpuStats[v] = Counters()
     }
     boostMeasuredFrom = now
   }
@@ -361,8 +365,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   public override func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] {
     let v = vcpu.index
     var s = vcpuStats[v]
-    if boosted[v] { s.boostedNs += now - max(boostStart[v], boostMeasuredFrom) }
+    if boosted[v] { s[.boostedNs] += now - max(boostStart[v], boostMeasuredFrom) }
     let refused = context.indexInDomain(vcpu) == 0 ? refusedByCaller[context.domain(of: vcpu).index] : 0
-    return s.counters + [PolicyCounter("refused_control_calls", refused)]
+    return s.reported + [PolicyCounter("refused_control_calls", refused)]
   }
 }
