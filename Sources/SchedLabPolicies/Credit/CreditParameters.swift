@@ -23,7 +23,15 @@ extension CreditScheduler {
       "smt_power_savings", .boolean, default: .boolean(false),
       "sched_smt_power_savings: consolidate work on busy cores rather than spread it"),
     ParameterSpec(
-      "debit", .choice(["accurate", "tick"]), default: .choice("accurate"),
+      "debit", .choice(of: CreditDebit.self), default: .choice(CreditDebit.accurate.rawValue),
       "accurate: charge exact run time (Xen since 2010); tick: the vCPU running at each tick pays a whole tick"),
   ]
+}
+
+/// How credit1 charges run time (the `debit` tunable).
+public enum CreditDebit: String, ParameterOption {
+  /// The exact run time (Xen since 2010).
+  case accurate
+  /// The vCPU running at each tick pays a whole tick (Xen before 2010).
+  case tick
 }

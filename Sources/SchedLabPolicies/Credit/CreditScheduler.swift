@@ -121,7 +121,7 @@ public final class CreditScheduler: SchedulerPolicy {
     loadBalanceRatelimitNs = Nanos.us(parameters.integer("load_balance_ratelimit_us"))
     tickleOneIdle = parameters.boolean("tickle_one_idle_cpu")
     smtPowerSavings = parameters.boolean("smt_power_savings")
-    accurateDebit = parameters.choice("debit") == "accurate"
+    accurateDebit = parameters.choice("debit", as: CreditDebit.self) == .accurate
   }
 
   public convenience init() {

@@ -1,5 +1,10 @@
 import SchedLabCore
 
+/// Which pCPUs share a runqueue (Xen's `credit2_runqueue`).
+public enum RunqueueArrangement: String, ParameterOption {
+  case cpu, core, socket, node, all
+}
+
 extension Credit2Scheduler {
   /// Tunables, named as Xen's boot options and sysctls, with Xen's defaults.
   public static let parameterSpecs: [ParameterSpec] = [
@@ -7,7 +12,7 @@ extension Credit2Scheduler {
       "ratelimit_us", .integer(0...500_000), default: .integer(1000),
       "sched_ratelimit_us: minimum run before a unit can be preempted (0 = off)", rule: ratelimitRule),
     ParameterSpec(
-      "runqueue", .choice(["cpu", "core", "socket", "node", "all"]), default: .choice("socket"),
+      "runqueue", .choice(of: RunqueueArrangement.self), default: .choice(RunqueueArrangement.socket.rawValue),
       "credit2_runqueue: which pCPUs share a runqueue"),
     ParameterSpec(
       "max_cpus_runqueue", .integer(1...256), default: .integer(16),

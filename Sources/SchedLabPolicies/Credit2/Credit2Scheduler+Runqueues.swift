@@ -13,11 +13,11 @@ extension Credit2Scheduler {
     func matches(_ rq: Runqueue, _ cpu: PCPUID) -> Bool {
       let ref = rq.pickBias
       switch arrangement {
-      case "cpu": return false
-      case "core": return topo.core(of: ref) == topo.core(of: cpu)
-      case "socket": return topo.socket(of: ref) == topo.socket(of: cpu)
-      case "node": return topo.node(of: ref) == topo.node(of: cpu)
-      default: return true
+      case .cpu: return false
+      case .core: return topo.core(of: ref) == topo.core(of: cpu)
+      case .socket: return topo.socket(of: ref) == topo.socket(of: cpu)
+      case .node: return topo.node(of: ref) == topo.node(of: cpu)
+      case .all: return true
       }
     }
     for c in 0..<online {
@@ -27,7 +27,7 @@ extension Credit2Scheduler {
       if let sibling = runqueues.firstIndex(where: { matches($0, cpu) && $0.active.intersects(siblings) }) {
         chosen = sibling
       } else {
-        let room = arrangement == "all" ? 1 : topo.threadsPerCore
+        let room = arrangement == .all ? 1 : topo.threadsPerCore
         var fewest = Int.max
         for (i, rq) in runqueues.enumerated() where matches(rq, cpu) && rq.nrCPUs + room <= maxPerRunqueue {
           if rq.nrCPUs < fewest {

@@ -65,7 +65,7 @@ public class Credit2Scheduler: SchedulerPolicy {
   let ratelimitNs: Int64
   let migrateResistNs: Int64
   let capPeriodNs: Int64
-  let arrangement: String
+  let arrangement: RunqueueArrangement
   let maxCPUsPerRunqueue: Int
   let loadWindowShift: Int64
   let loadPrecisionShift: Int64
@@ -129,7 +129,7 @@ public class Credit2Scheduler: SchedulerPolicy {
     ratelimitNs = Nanos.us(parameters.integer("ratelimit_us"))
     migrateResistNs = Nanos.us(parameters.integer("migrate_resist_us"))
     capPeriodNs = Nanos.ms(parameters.integer("cap_period_ms"))
-    arrangement = parameters.choice("runqueue")
+    arrangement = parameters.choice("runqueue", as: RunqueueArrangement.self)
     maxCPUsPerRunqueue = Int(parameters.integer("max_cpus_runqueue"))
     loadWindowShift = parameters.integer("load_window_shift")
     loadPrecisionShift = parameters.integer("load_precision_shift")

@@ -6,7 +6,7 @@ extension Credit2BoostScheduler {
   public static let boostSpecs: [ParameterSpec] = [
     ParameterSpec("boost", .boolean, default: .boolean(true), "master switch; false makes this policy credit2"),
     ParameterSpec(
-      "boost_charge", .choice(["split", "earmark", "overtake"]), default: .choice("overtake"),
+      "boost_charge", .choice(of: BoostCharge.self), default: .choice(BoostCharge.overtake.rawValue),
       "split: the bucket is carved out of each assignment and boosted time burns only it (the proposal as written); earmark: boosted time burns normal credit and the bucket; overtake: normal credit, and the bucket only while a waiting unit has more credit"
     ),
     ParameterSpec(
@@ -25,7 +25,8 @@ extension Credit2BoostScheduler {
       "boost_overrides_ratelimit", .boolean, default: .boolean(true),
       "a boosted waker may preempt a non-boosted vCPU inside its ratelimit"),
     ParameterSpec(
-      "boosted_run_ratelimit", .choice(["credit", "waive", "bucket"]), default: .choice("bucket"),
+      "boosted_run_ratelimit", .choice(of: BoostedRunRatelimit.self),
+      default: .choice(BoostedRunRatelimit.bucket.rawValue),
       "a run a boost began, once de-boosted: credit: keeps its ratelimit for free (the proposal as written); waive: loses it, credit decides at once; bucket: keeps it while the boost bucket pays for it"
     ),
     ParameterSpec("storm_window_us", .integer(100...1_000_000), default: .integer(10_000), "storm rule window"),
@@ -35,10 +36,8 @@ extension Credit2BoostScheduler {
   ]
 }
 
-/// System-wide boost counters (refused control calls and detected storms are counted over the whole
-/// run, warm-up included).
 /// How boosted run time is paid for (interpretations 1 and 12).
-enum BoostCharge: String {
+enum BoostCharge: String, ParameterOption {
   /// The bucket is carved out of each assignment; boosted time burns only the bucket.
   case split
   /// The assignment stays whole; boosted time burns normal credit and the bucket.
@@ -49,7 +48,7 @@ enum BoostCharge: String {
 }
 
 /// What happens to a run a boost began once the vCPU is de-boosted (interpretation 9).
-enum BoostedRunRatelimit: String {
+enum BoostedRunRatelimit: String, ParameterOption {
   /// It keeps credit2's ratelimit protection, paid from normal credit: the proposal as written.
   case credit
   /// It loses the protection: credit decides at once.
@@ -58,7 +57,8 @@ enum BoostedRunRatelimit: String {
   case bucket
 }
 
-/// credit2-boost's host-wide counters, in report order.
+/// credit2-boost's host-wide counters, in report order (refused control calls and detected storms
+/// are counted over the whole run, warm-up included).
 enum BoostCounter: Int, CounterKey {
   case boostExhaustions, boostExhaustionsDontDesched, refusedControlCalls, stormsDetected, stormInterruptsIgnored
 }

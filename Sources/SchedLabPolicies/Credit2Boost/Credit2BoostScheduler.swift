@@ -156,8 +156,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     defaultMaxBoostNs = Nanos.us(parameters.integer("max_boost_credit_us"))
     stormWindowNs = Nanos.us(parameters.integer("storm_window_us"))
     stormIRQs = Int(parameters.integer("storm_irqs"))
-    charge = BoostCharge(rawValue: parameters.choice("boost_charge"))!
-    boostedRunRatelimit = BoostedRunRatelimit(rawValue: parameters.choice("boosted_run_ratelimit"))!
+    charge = parameters.choice("boost_charge", as: BoostCharge.self)
+    boostedRunRatelimit = parameters.choice("boosted_run_ratelimit", as: BoostedRunRatelimit.self)
     super.init(parameters: parameters)
     boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
   }

@@ -7,6 +7,16 @@ public enum ParameterKind: Hashable, Sendable {
   case choice([String])
 }
 
+/// A policy's enum of options for a `.choice` tunable: its cases are the options, in order.
+public protocol ParameterOption: RawRepresentable, CaseIterable, Sendable where RawValue == String {}
+
+extension ParameterKind {
+  /// A choice among the cases of `Option`, so that the spec and the policy's enum cannot drift apart.
+  public static func choice<Option: ParameterOption>(of: Option.Type) -> ParameterKind {
+    .choice(Option.allCases.map(\.rawValue))
+  }
+}
+
 /// A tunable's value.
 public enum ParameterValue: Hashable, Sendable, CustomStringConvertible {
   case integer(Int64)
@@ -103,6 +113,13 @@ public struct ParameterSet: Hashable, Sendable {
   public func choice(_ name: String) -> String {
     guard case .choice(let v) = values[name] else { preconditionFailure("no choice parameter \(name)") }
     return v
+  }
+
+  /// A choice decoded into the policy's own enum (whose cases are the spec's options, by
+  /// ``ParameterKind/choice(of:)``).
+  public func choice<Option: ParameterOption>(_ name: String, as: Option.Type) -> Option {
+    guard let option = Option(rawValue: choice(name)) else { preconditionFailure("\(name): no such \(Option.self)") }
+    return option
   }
 
   /// (name, value) pairs in declaration order, for reports.
