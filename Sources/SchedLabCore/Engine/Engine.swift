@@ -259,8 +259,8 @@ public final class Engine {
       sourceFired(target)
     case .policyTimer:
       policyTimerGen[target] &+= 1
-      emit(.timer(.policy(id: target)))
-      policy.timerFired(target, now: now)
+      emit(.timer(.policy(TimerID(target))))
+      policy.timerFired(TimerID(target), now: now)
     case .window:
       closeWindow()
       queue.push(time: now + config.windowNs, kind: .window, target: 0)

@@ -96,20 +96,21 @@ public struct SchedContext {
   @inlinable public func guestWantsToRun(_ v: VCPUID) -> Bool { withEngine { $0.runnable[v.index] } }
 
   /// Allocate a policy timer; returns its ID for ``armTimer(_:at:)``.
-  public func createTimer() -> Int {
+  public func createTimer() -> TimerID {
     engine.policyTimerGen.append(0)
-    return engine.policyTimerGen.count - 1
+    return TimerID(engine.policyTimerGen.count - 1)
   }
 
   /// Arm (or re-arm) a policy timer for absolute time `time`.
-  @inlinable public func armTimer(_ timer: Int, at time: Int64) {
+  @inlinable public func armTimer(_ timer: TimerID, at time: Int64) {
     withEngine { engine in
-      engine.policyTimerGen[timer] &+= 1
-      engine.queue.push(time: time, kind: .policyTimer, target: Int32(timer), token: engine.policyTimerGen[timer])
+      let t = timer.rawValue
+      engine.policyTimerGen[t] &+= 1
+      engine.queue.push(time: time, kind: .policyTimer, target: Int32(t), token: engine.policyTimerGen[t])
     }
   }
 
-  @inlinable public func cancelTimer(_ timer: Int) { withEngine { $0.policyTimerGen[timer] &+= 1 } }
+  @inlinable public func cancelTimer(_ timer: TimerID) { withEngine { $0.policyTimerGen[timer.rawValue] &+= 1 } }
 
   /// Change a domain's parameters as the toolstack would (the engine's copy; the policy applies
   /// them in ``SchedulerPolicy/adjust(_:weight:capPercent:now:)``).

@@ -60,7 +60,7 @@ public protocol SchedulerPolicy: AnyObject {
 
   /// A timer the policy armed with ``SchedContext/armTimer(_:at:)`` fired. Xen schedulers own their
   /// timers (credit1's tick and accounting, credit2's cap replenishment): there is no core tick.
-  func timerFired(_ timer: Int, now: Int64)
+  func timerFired(_ timer: TimerID, now: Int64)
 
   /// New domain parameters (Xen: `adjust`, from `XEN_DOMCTL_scheduler_op`). Throw a
   /// ``PolicyError`` to refuse (Xen's `-EINVAL`).
@@ -96,7 +96,7 @@ extension SchedulerPolicy {
   public func yield(_ vcpu: VCPUID, now: Int64) {}
   public func contextSaved(_ vcpu: VCPUID, now: Int64) {}
   public func migrate(_ vcpu: VCPUID, to pcpu: PCPUID, now: Int64) {}
-  public func timerFired(_ timer: Int, now: Int64) {}
+  public func timerFired(_ timer: TimerID, now: Int64) {}
   public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws {}
   public func dump(now: Int64) -> String { "\(name): no dump" }
   public func counters() -> [PolicyCounter] { [] }

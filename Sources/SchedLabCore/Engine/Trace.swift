@@ -17,7 +17,7 @@ public enum TimerKind: Hashable, Sendable {
   /// A pCPU's scheduling timer (Xen's `s_timer`): the running vCPU's slice ended.
   case slice(pcpu: PCPUID)
   /// A policy timer (credit's tick and accounting, credit2's budget replenishment, boost ends).
-  case policy(id: Int)
+  case policy(TimerID)
 }
 
 /// Something a policy did that the engine cannot see: named by the policy, with an optional vCPU and

@@ -79,7 +79,7 @@ public final class CreditScheduler: SchedulerPolicy {
   var runqSortLast: [Int] = []
   var idleBias: [Int] = []
   var lastLoadBalance: [Int64] = []
-  var ticker: [Int] = []
+  var ticker: [TimerID] = []
 
   // MARK: Per-domain and global state (struct csched_dom, csched_private)
   var domainWeight: [Int64] = []
@@ -93,7 +93,13 @@ public final class CreditScheduler: SchedulerPolicy {
   var idlers = CPUMask()
   var balanceBias: [Int] = []
   var lastTickleCPU = 0
-  var masterTimer = -1
+  var masterTimer = TimerID(-1)
+  /// Credit1's timers: a tick per pCPU and the master accounting timer.
+  enum TimerPurpose {
+    case tick(pcpu: Int)
+    case accounting
+  }
+  var timers = TimerTable<TimerPurpose>()
 
   // MARK: Metrics
   var stats = Counters<CreditCounter>()
@@ -159,9 +165,9 @@ public final class CreditScheduler: SchedulerPolicy {
     }
     idlers = context.topology.allPCPUs
     // Every pCPU starts idle with its ticker armed one period out; the master accounts every tslice.
-    ticker = (0..<p).map { _ in context.createTimer() }
+    ticker = (0..<p).map { timers.create(.tick(pcpu: $0), in: context) }
     for cpu in 0..<p { context.armTimer(ticker[cpu], at: tickPeriodNs) }
-    masterTimer = context.createTimer()
+    masterTimer = timers.create(.accounting, in: context)
     context.armTimer(masterTimer, at: tsliceNs)
     priTime = Array(repeating: [0, 0, 0], count: n)
     priSince = Array(repeating: 0, count: n)
@@ -177,12 +183,13 @@ public final class CreditScheduler: SchedulerPolicy {
     if !onRunq[vcpu.index] && context.isRunnable(vcpu) && !context.isRunning(vcpu) { runqInsert(vcpu.index) }
   }
 
-  public func timerFired(_ timer: Int, now: Int64) {
-    if timer == masterTimer {
+  public func timerFired(_ timer: TimerID, now: Int64) {
+    switch timers.purpose(of: timer) {
+    case .accounting:
       accounting(now: now)
       context.armTimer(masterTimer, at: now + tsliceNs)
-    } else {
-      tick(cpu: timer - ticker[0], now: now)
+    case .tick(let cpu): tick(cpu: cpu, now: now)
+    case nil: preconditionFailure("credit: \(timer) is not credit's")
     }
   }
 

@@ -111,6 +111,10 @@ public class Credit2Scheduler: SchedulerPolicy {
   var cpuRunqueue: [Int] = []
   var inflight: [Int64] = []
 
+  /// credit2's timers: one per domain, for its cap's budget replenishment.
+  enum TimerPurpose { case replenish(domain: Int) }
+  var timers = TimerTable<TimerPurpose>()
+
   // MARK: Runqueues and domains
   var runqueues: [Runqueue] = []
   /// Each runqueue's `max_weight` (at least 1), kept flat for the hot path.
@@ -174,7 +178,7 @@ public class Credit2Scheduler: SchedulerPolicy {
       DomainState(weight: Int64(context.weight(of: DomainID(d))), nrUnits: context.vcpus(of: DomainID(d)).count)
     }
     for d in domains.indices {
-      domains[d].replenishTimer = context.createTimer()
+      domains[d].replenishTimer = timers.create(.replenish(domain: d), in: context)
       let cap = context.capPercent(of: DomainID(d))
       if cap > 0 { enableCap(DomainID(d), capPercent: cap, now: 0) }
     }
@@ -189,8 +193,11 @@ public class Credit2Scheduler: SchedulerPolicy {
   @inline(__always) func weight(_ v: Int) -> Int64 { unitWeight[v] }
   @inline(__always) func hasCap(_ v: Int) -> Bool { unitCapped[v] }
 
-  public func timerFired(_ timer: Int, now: Int64) {
-    if let d = domains.firstIndex(where: { $0.replenishTimer == timer }) { replenishBudget(d, now: now) }
+  public func timerFired(_ timer: TimerID, now: Int64) {
+    switch timers.purpose(of: timer) {
+    case .replenish(let d): replenishBudget(d, now: now)
+    case nil: preconditionFailure("credit2: \(timer) is not credit2's")
+    }
   }
 
   public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws {
@@ -293,7 +300,7 @@ struct DomainState {
   var totalBudget: Int64 = 0
   var budget: Int64 = 0
   var nextReplenish: Int64 = 0
-  var replenishTimer = -1
+  var replenishTimer = TimerID(-1)
   var parkedUnits: [Int32] = []
 }
 

@@ -45,7 +45,7 @@ extension Credit2BoostScheduler {
   func armBoostTimer(_ v: Int, now: Int64) {
     var at = boostStart[v] + intervalNs[v]
     if context.isRunning(VCPUID(v)) { at = min(at, now + max(1, creditToTime(v, amount: boostCredit[v]))) }
-    context.armTimer(boostTimerBase + v, at: at)
+    context.armTimer(boostTimers[v], at: at)
   }
 
   /// End a protected run's protection (interpretation 9): the pCPU reconsiders by credit at once.
@@ -73,7 +73,7 @@ extension Credit2BoostScheduler {
     if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom {
       vcpuStats[v][.boostsOverInterval] += 1
     }
-    context.cancelTimer(boostTimerBase + v)
+    context.cancelTimer(boostTimers[v])
     switch reason {
     case .interval: vcpuStats[v][.deboostInterval] += 1
     case .exhausted: break

@@ -104,7 +104,10 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   /// which at most equals ns: boosted time burns at least one credit per ns).
   var epochBoostRunNs: [Int64] = []
   var epochBoostBudget: [Int64] = []
-  var boostTimerBase = 0
+  /// Each vCPU's boost timer (end of the interval, or of the boost credit while it runs).
+  var boostTimers: [TimerID] = []
+  enum BoostTimerPurpose { case boostEnd(vcpu: Int) }
+  var boostTimerTable = TimerTable<BoostTimerPurpose>()
   // Per-domain
   var maxBoostCredit: [Int64] = []
   // Per-source storm detection
@@ -179,8 +182,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     maxBoostCredit = Array(repeating: defaultMaxBoostNs, count: context.domainCount)
     vcpuStats = Array(repeating: Counters(), count: n)
     refusedByCaller = Array(repeating: 0, count: context.domainCount)
-    boostTimerBase = context.createTimer()
-    for _ in 1..<max(n, 1) { _ = context.createTimer() }
+    boostTimers = (0..<n).map { boostTimerTable.create(.boostEnd(vcpu: $0), in: context) }
     // The first assignment is split like every later one.
     if boostEnabled {
       for v in 0..<n {
@@ -283,9 +285,8 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
   }
 
   /// A vCPU's boost timer: its interval ended, or (running) its boost credit may have run out.
-  public override func timerFired(_ timer: Int, now: Int64) {
-    let v = timer - boostTimerBase
-    guard v >= 0 && v < boosted.count else {
+  public override func timerFired(_ timer: TimerID, now: Int64) {
+    guard case .boostEnd(let v) = boostTimerTable.purpose(of: timer) else {
       super.timerFired(timer, now: now)
       return
     }
