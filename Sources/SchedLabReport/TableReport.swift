@@ -202,13 +202,27 @@ public enum TableReport {
             return "\(p.deadlineMisses)/\(p.completed)"
           })
     }
+    // Requests: the offered load (arrivals per second; rates are per vCPU unless `vcpu:` names one)
+    // next to what was served, and the tail. Streams and scripts: what was done per second.
     for (d, w) in work where first.result.domains[d].workloads[w].category == .requests {
-      let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) req/s | p99"
+      let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) offered | req/s | p99"
       host.append(
         [name]
           + evaluations.map { e in
             let s = e.result.domains[d].workloads[w]
-            return Format.fixed(s.throughputPerS, 1) + " | " + Format.duration(s.response.p99Ns)
+            let offered = Double(s.released) / (Double(e.result.measuredNs) / 1e9)
+            return Format.fixed(offered, 1) + " | " + Format.fixed(s.throughputPerS, 1) + " | "
+              + Format.duration(s.response.p99Ns)
+          })
+    }
+    for (d, w) in work
+    where [.stream, .script].contains(first.result.domains[d].workloads[w].category) {
+      let name = "\(first.result.domains[d].name)/\(first.result.domains[d].workloads[w].name) done/s | p99"
+      host.append(
+        [name]
+          + evaluations.map { e in
+            let o = e.result.domains[d].workloads[w]
+            return Format.fixed(o.throughputPerS, 1) + " | " + Format.duration(o.response.p99Ns)
           })
     }
     out += "\n" + Format.table(host, rightAligned: Set(1...evaluations.count)) + "\n"

@@ -53,6 +53,17 @@ extension CLITests {
         "compare", "scenarios/seed-example.yaml", "--schedulers", "credit,credit2", "--duration", "5s", "--format",
         "csv",
       ]),
+    // Requests (offered load, served, tail) and scripts (done per second) side by side.
+    GoldenCase(
+      file: "compare-server-among-burners.txt",
+      arguments: [
+        "compare", "scenarios/server-among-burners.yaml", "--schedulers", "credit,credit2", "--duration", "3s",
+      ]),
+    GoldenCase(
+      file: "compare-schedbench.txt",
+      arguments: [
+        "compare", "scenarios/suite/p01-schedbench.yaml", "--schedulers", "credit2,credit2-boost", "--duration", "3s",
+      ]),
     GoldenCase(
       file: "ideal-seed-example.txt", arguments: ["ideal", "scenarios/seed-example.yaml", "--duration", "5s"]),
     GoldenCase(
