@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabPolicies
 import Yams
 
 /// The `control:` list: hypercall-like calls issued by a domain at a given time.
@@ -8,18 +9,22 @@ import Yams
 ///   - {at: 0s, caller: dom0, op: set_boost, target: audio, ratio: 25%, interval: 500us, max_credit: 2500us}
 ///   - {at: 10s, caller: audio, op: get_counters, target: audio}
 /// ```
-/// Arguments become integers: `ratio` in per-mille (`ratio_permille`), durations in ns (`interval_ns`,
-/// `max_credit_ns`), `weight` and `cap` as given.
+/// Arguments become integers, by their kind in the operation's ``ControlOpSpec``: fractions in
+/// per-mille (`ratio_permille`), durations in ns (`interval_ns`, `max_credit_ns`), whole numbers as given.
 enum ControlParser {
-  /// The operations and the arguments each takes.
-  static let ops: [(name: String, arguments: [String])] = [
-    ("set_boost", ["ratio", "interval", "max_credit"]), ("get_boost", []), ("get_counters", []),
-    ("set_weight", ["weight"]),
-    // Every policy: Xen's XEN_DOMCTL_SCHEDOP_putinfo (`xl sched-credit2 -d D -w W -c C`), dom0 only.
-    ("sched_adjust", ["weight", "cap"]),
-  ]
-  /// Every argument some operation takes.
-  static let argumentKeys: [String] = ops.flatMap(\.arguments).reduce(into: []) { keys, key in
+  /// The operations: the policies' own (declared in their folders), then the engine's `sched_adjust`.
+  /// Calls are checked against all of them: `--scheduler` may run the file under another policy,
+  /// which answers EINVAL for an operation it does not have.
+  static let ops: [ControlOpSpec] = {
+    var ops: [ControlOpSpec] = []
+    for op in PolicyRegistry.all.flatMap(\.controlOps) + [ControlCall.schedAdjustSpec]
+    where !ops.contains(where: { $0.name == op.name }) {
+      ops.append(op)
+    }
+    return ops
+  }()
+  /// Every argument key some operation takes.
+  static let argumentKeys: [String] = ops.flatMap { $0.arguments.map(\.key) }.reduce(into: []) { keys, key in
     if !keys.contains(key) { keys.append(key) }
   }
 
@@ -43,28 +48,31 @@ enum ControlParser {
       let caller = try domain("caller")
       let target = try domain("target")
       let op = try r.string("op")
-      guard let accepted = ops.first(where: { $0.name == op })?.arguments else {
+      guard let spec = ops.first(where: { $0.name == op }) else {
         throw context.error(
           item, "\(path).op", "unknown operation '\(op)' (known: \(ops.map(\.name).joined(separator: ", ")))")
       }
+      let accepted = spec.arguments.map(\.key)
       var arguments: [ControlArgument] = []
-      if let n = r.optional("ratio") {
-        let ratio = try Values.fraction(n, "\(path).ratio", context)
-        arguments.append(ControlArgument("ratio_permille", Int64((ratio * 1000).rounded())))
+      for argument in spec.arguments where r.keys.contains(argument.key) {
+        let key = argument.key
+        let value: Int64
+        switch argument.kind {
+        case .fraction:
+          value = Int64((try Values.fraction(r.optional(key)!, "\(path).\(key)", context) * 1000).rounded())
+        case .duration: value = try r.duration(key, default: nil)
+        case .integer(let range):
+          value = Int64(
+            try r.integer(key, default: Int(range.lowerBound), range: Int(range.lowerBound)...Int(range.upperBound)))
+        case .capPercent: value = Int64(try r.integer(key, default: 0, range: 0...(100 * domains[target.index].vcpus)))
+        }
+        arguments.append(ControlArgument(argument.argumentName, value))
       }
-      for key in ["interval", "max_credit"] {
-        if r.keys.contains(key) { arguments.append(ControlArgument("\(key)_ns", try r.duration(key, default: nil))) }
-      }
-      if r.keys.contains("weight") {
-        arguments.append(ControlArgument("weight", Int64(try r.integer("weight", default: 256, range: 1...65535))))
-      }
-      if r.keys.contains("cap") {
-        let vcpus = domains[target.index].vcpus
-        arguments.append(
-          ControlArgument("cap_percent", Int64(try r.integer("cap", default: 0, range: 0...(100 * vcpus)))))
-      }
-      if op == "sched_adjust" && arguments.isEmpty {
-        throw context.error(item, "\(path).op", "sched_adjust needs a weight, a cap or both")
+      if spec.requiresArgument && arguments.isEmpty {
+        throw context.error(
+          item, "\(path).op",
+          "\(op) needs "
+            + (accepted.count == 1 ? "a \(accepted[0])" : "at least one of \(accepted.joined(separator: ", "))"))
       }
       // Each operation takes its own arguments: an argument it would ignore is an error.
       for key in argumentKeys where r.keys.contains(key) && !accepted.contains(key) {

@@ -167,6 +167,10 @@ struct Ideal: ParsableCommand {
 }
 
 struct List: ParsableCommand {
+  static func opRow(_ op: ControlOpSpec) -> [String] {
+    ["      " + op.name, op.arguments.map(\.key).joined(separator: ", "), op.doc]
+  }
+
   static let configuration = CommandConfiguration(
     abstract: "List policies and their tunables, and workloads and theirs.")
 
@@ -186,7 +190,13 @@ struct List: ParsableCommand {
           rows.append(["    " + spec.name, spec.defaultValue.description, spec.rangeText, spec.doc])
         }
         if !rows.isEmpty { print(Format.table(rows)) }
+        if !p.controlOps.isEmpty {
+          print("    control operations (`control:` in a scenario):")
+          print(Format.table(p.controlOps.map(Self.opRow)))
+        }
       }
+      print("\n  every policy, control operation:")
+      print(Format.table([Self.opRow(ControlCall.schedAdjustSpec)]))
     }
     if what != .policies {
       if what == .all { print("") }

@@ -49,6 +49,18 @@ extension CLITests {
       ":8: control[0].ratio: get_counters takes no 'ratio'"
     ),
     (
+      "a call without the argument it needs",
+      header + "domains:\n  - {name: d0, dom0: true}\n  - {name: a, workloads: [{type: burner}]}\ncontrol:\n"
+        + "  - {at: 0s, caller: d0, op: set_weight, target: a}\n",
+      ":8: control[0].op: set_weight needs a weight"
+    ),
+    (
+      "a cap above the target's vCPUs",
+      header + "domains:\n  - {name: d0, dom0: true}\n  - {name: a, workloads: [{type: burner}]}\ncontrol:\n"
+        + "  - {at: 0s, caller: d0, op: sched_adjust, target: a, cap: 150}\n",
+      ":8: control[0].cap: 150 is outside 0...100"
+    ),
+    (
       "service longer than the period",
       header + "domains:\n  - {name: a, workloads: [{type: periodic, period: 1ms, service: 2ms}]}\n",
       ":5: domains[0].workloads[0].service: 2ms of work every 1ms is more than one pCPU can do"

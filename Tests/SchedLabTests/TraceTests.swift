@@ -160,7 +160,7 @@ final class TraceRecorder: TraceListener {
       try ScenarioLoader.parse(text, path: "adjust.yaml")
     } throws: { error in
       (error as? ScenarioError)?.description
-        == "adjust.yaml:9: control[0].op: sched_adjust needs a weight, a cap or both"
+        == "adjust.yaml:9: control[0].op: sched_adjust needs at least one of weight, cap"
     }
   }
 }

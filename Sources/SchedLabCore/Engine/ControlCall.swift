@@ -50,6 +50,61 @@ extension ControlCall {
   /// `XEN_DOMCTL_SCHEDOP_putinfo`, `xl sched-credit2 -d D -w W -c C`), from the control domain only.
   /// The engine checks the caller, the policy's `adjust` applies (or refuses) the values.
   public static let schedAdjust = "sched_adjust"
+
+  public static let schedAdjustSpec = ControlOpSpec(
+    schedAdjust,
+    arguments: [
+      ControlArgumentSpec("weight", .integer(1...65535)), ControlArgumentSpec("cap", .capPercent),
+    ],
+    requiresArgument: true, doc: "new weight and/or cap (percent of one pCPU, 0 = none), from dom0; every policy")
+}
+
+/// How a control call's argument is written in a scenario and carried in the call.
+public enum ControlArgumentKind: Hashable, Sendable {
+  /// `25%` or `0.25`; carried in per-mille as `<key>_permille`.
+  case fraction
+  /// `500us`; carried in ns as `<key>_ns`.
+  case duration
+  /// A whole number in the range, carried as `<key>`.
+  case integer(ClosedRange<Int64>)
+  /// A cap in percent of one pCPU, 0...100 × the target domain's vCPUs, carried as `cap_percent`.
+  case capPercent
+}
+
+/// One argument of a control operation, as a scenario writes it.
+public struct ControlArgumentSpec: Hashable, Sendable {
+  public var key: String
+  public var kind: ControlArgumentKind
+  public init(_ key: String, _ kind: ControlArgumentKind) {
+    self.key = key
+    self.kind = kind
+  }
+
+  /// The name the argument has in the ``ControlCall`` (with its unit).
+  public var argumentName: String {
+    switch kind {
+    case .fraction: return key + "_permille"
+    case .duration: return key + "_ns"
+    case .integer: return key
+    case .capPercent: return "cap_percent"
+    }
+  }
+}
+
+/// A control operation a policy offers (or, for `sched_adjust`, the engine), with its arguments:
+/// declared next to the code that carries it out, checked by the scenario loader like a tunable.
+public struct ControlOpSpec: Hashable, Sendable {
+  public var name: String
+  public var arguments: [ControlArgumentSpec]
+  /// The call is meaningless without at least one argument.
+  public var requiresArgument: Bool
+  public var doc: String
+  public init(_ name: String, arguments: [ControlArgumentSpec] = [], requiresArgument: Bool = false, doc: String) {
+    self.name = name
+    self.arguments = arguments
+    self.requiresArgument = requiresArgument
+    self.doc = doc
+  }
 }
 
 /// A control call with its outcome, as recorded in the result.

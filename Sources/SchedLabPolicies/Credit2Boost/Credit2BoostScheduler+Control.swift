@@ -2,6 +2,21 @@ import SchedLabCore
 
 /// The control interface (interpretation 7), modelled on hypercalls.
 extension Credit2BoostScheduler {
+  /// The operations, as scenarios write them (the loader checks calls against these).
+  static let controlOps: [ControlOpSpec] = [
+    ControlOpSpec(
+      "set_boost",
+      arguments: [
+        ControlArgumentSpec("ratio", .fraction), ControlArgumentSpec("interval", .duration),
+        ControlArgumentSpec("max_credit", .duration),
+      ], doc: "boost ratio, interval and maximum boost credit of the target domain; dom0 only"),
+    ControlOpSpec("get_boost", doc: "read the target's boost parameters; dom0, or a domain for itself"),
+    ControlOpSpec("get_counters", doc: "read the target's boost counters; dom0, or a domain for itself"),
+    ControlOpSpec(
+      "set_weight", arguments: [ControlArgumentSpec("weight", .integer(1...65535))], requiresArgument: true,
+      doc: "the proposal's weight call; dom0 only"),
+  ]
+
   func handleControl(_ call: ControlCall, now: Int64) -> ControlOutcome {
     let privileged = context.isControlDomain(call.caller)
     let own = call.caller == call.target

@@ -144,7 +144,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
       return spec
     }
     return PolicyDescriptor(
-      name: name, summary: summary, weights: .perVCPU, parameters: specs,
+      name: name, summary: summary, weights: .perVCPU, parameters: specs, controlOps: controlOps,
       make: { Credit2BoostScheduler(parameters: $0, name: name) })
   }
 

@@ -152,17 +152,20 @@ public struct PolicyDescriptor: Sendable {
   public var summary: String
   public var weights: WeightSemantics
   public var parameters: [ParameterSpec]
+  /// The policy's own control operations (`sched_adjust`, every policy's, is the engine's).
+  public var controlOps: [ControlOpSpec]
   public var make: @Sendable (ParameterSet) -> any SchedulerPolicy
 
   public init(
     name: String, aliases: [String] = [], summary: String, weights: WeightSemantics, parameters: [ParameterSpec],
-    make: @escaping @Sendable (ParameterSet) -> any SchedulerPolicy
+    controlOps: [ControlOpSpec] = [], make: @escaping @Sendable (ParameterSet) -> any SchedulerPolicy
   ) {
     self.name = name
     self.aliases = aliases
     self.summary = summary
     self.weights = weights
     self.parameters = parameters
+    self.controlOps = controlOps
     self.make = make
   }
 
