@@ -118,7 +118,10 @@ extension Engine {
   public func schedule(_ call: ControlCall) {
     at(call.time) { engine in
       let outcome =
-        call.op == ControlCall.schedAdjust ? engine.schedAdjust(call) : engine.policy.control(call, now: engine.now)
+        call.op == ControlCall.schedAdjust
+        ? engine.schedAdjust(call)
+        : engine.controllable?.control(call, now: engine.now)
+          ?? .invalid("\(engine.policy.name) has no control operation '\(call.op)'")
       engine.controlRecords.append(ControlRecord(call: call, outcome: outcome))
       engine.emit(.control(ControlRecord(call: call, outcome: outcome)))
     }

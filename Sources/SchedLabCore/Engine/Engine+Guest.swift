@@ -21,7 +21,7 @@ extension Engine {
   func deliverInterrupt(_ s: Int, stamp: Int64) {
     let v = Int(sources[s].vcpu)
     metrics.workloads[Int(sources[s].metric)].interrupts += 1
-    policy.guestNotification(.interruptDelivered(source: s), vcpu: VCPUID(v), now: now)
+    guestAware?.guestNotification(.interruptDelivered(source: s), vcpu: VCPUID(v), now: now)
     guests[v].pending.append(PendingIRQ(source: Int32(s), stamp: stamp))
     emit(.interrupt(vcpu: VCPUID(v), source: s))
     if !runnable[v] { wake(v, cause: .interrupt(source: s)) }
@@ -125,7 +125,7 @@ extension Engine {
         guests[v].inHandler = true
         guests[v].handlerRemaining = sources[Int(head.source)].handlerNs
         guests[v].irqsMasked = true
-        policy.guestNotification(.interruptsMasked, vcpu: VCPUID(v), now: now)
+        guestAware?.guestNotification(.interruptsMasked, vcpu: VCPUID(v), now: now)
         continue
       }
       let t = chooseTask(v)
@@ -242,8 +242,8 @@ extension Engine {
       metrics.workloads[m].response.record(now - irq.stamp)
       deliverInterrupt(Int(sources[s].next), stamp: now)
     }
-    policy.guestNotification(.handlerReturned, vcpu: VCPUID(v), now: now)
-    policy.guestNotification(.interruptsUnmasked, vcpu: VCPUID(v), now: now)
+    guestAware?.guestNotification(.handlerReturned, vcpu: VCPUID(v), now: now)
+    guestAware?.guestNotification(.interruptsUnmasked, vcpu: VCPUID(v), now: now)
   }
 
   func startRequest(_ t: Int, stamp: Int64) {

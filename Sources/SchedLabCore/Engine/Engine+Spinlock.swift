@@ -5,7 +5,7 @@ extension Engine {
   func setDontDesched(_ v: Int, _ value: Bool) {
     guard guests[v].dontDesched != value else { return }
     guests[v].dontDesched = value
-    policy.guestNotification(value ? .dontDeschedSet : .dontDeschedCleared, vcpu: VCPUID(v), now: now)
+    guestAware?.guestNotification(value ? .dontDeschedSet : .dontDeschedCleared, vcpu: VCPUID(v), now: now)
   }
 
   /// A `dont_desched` real-time job (or critical section) ended with nothing more queued: clear the
@@ -47,7 +47,7 @@ extension Engine {
   func setSectionMask(_ v: Int, _ masked: Bool) {
     guests[v].sectionMasked = masked
     guests[v].irqsMasked = masked
-    policy.guestNotification(masked ? .interruptsMasked : .interruptsUnmasked, vcpu: VCPUID(v), now: now)
+    guestAware?.guestNotification(masked ? .interruptsMasked : .interruptsUnmasked, vcpu: VCPUID(v), now: now)
   }
 
   /// Take the lock now: the critical section starts.

@@ -14,6 +14,10 @@ public final class Engine {
   public let config: SimulationConfig
   public let topology: HostTopology
   public let policy: any SchedulerPolicy
+  /// The policy's capabilities, looked up once.
+  @usableFromInline let statistics: (any PolicyStatistics)?
+  @usableFromInline let guestAware: (any GuestAwarePolicy)?
+  let controllable: (any ControllablePolicy)?
 
   @usableFromInline var queue = EventQueue()
   /// The current virtual time.
@@ -99,6 +103,9 @@ public final class Engine {
     self.config = config
     self.topology = config.topology
     self.policy = policy
+    statistics = policy as? any PolicyStatistics
+    guestAware = policy as? any GuestAwarePolicy
+    controllable = policy as? any ControllablePolicy
     let pcpus = config.topology.pcpuCount
     let vcpus = config.totalVCPUs
     current = Array(repeating: -1, count: pcpus)
@@ -158,7 +165,10 @@ public final class Engine {
   /// Take the policy's dump (Xen's debug-key `r`) at virtual time `time`, after the events already
   /// queued for that instant.
   public func dumpPolicy(at time: Int64) {
-    at(time) { engine in engine.dumps.append(PolicyDump(timeNs: engine.now, text: engine.policy.dump(now: engine.now)))
+    at(time) { engine in
+      engine.dumps.append(
+        PolicyDump(
+          timeNs: engine.now, text: engine.statistics?.dump(now: engine.now) ?? "\(engine.policy.name): no dump"))
     }
   }
 
@@ -267,7 +277,7 @@ public final class Engine {
     case .warmupEnd:
       flushAccounting()
       metrics.reset(at: now)
-      policy.resetCounters()
+      statistics?.resetCounters()
     case .control:
       controlActions[target].1(self)
     }

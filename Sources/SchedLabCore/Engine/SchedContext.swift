@@ -139,7 +139,7 @@ extension Engine {
     if let dontDesched { setDontDesched(v.index, dontDesched) }
     if let interruptsMasked, guests[v.index].irqsMasked != interruptsMasked {
       guests[v.index].irqsMasked = interruptsMasked
-      policy.guestNotification(interruptsMasked ? .interruptsMasked : .interruptsUnmasked, vcpu: v, now: now)
+      guestAware?.guestNotification(interruptsMasked ? .interruptsMasked : .interruptsUnmasked, vcpu: v, now: now)
     }
   }
 

@@ -65,10 +65,23 @@ public protocol SchedulerPolicy: AnyObject {
   /// New domain parameters (Xen: `adjust`, from `XEN_DOMCTL_scheduler_op`). Throw a
   /// ``PolicyError`` to refuse (Xen's `-EINVAL`).
   func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws
+}
 
-  /// Debug-key `r` dump: the policy's state in readable text.
-  func dump(now: Int64) -> String
+extension SchedulerPolicy {
+  public func sleep(_ vcpu: VCPUID, now: Int64) {}
+  public func yield(_ vcpu: VCPUID, now: Int64) {}
+  public func contextSaved(_ vcpu: VCPUID, now: Int64) {}
+  public func migrate(_ vcpu: VCPUID, to pcpu: PCPUID, now: Int64) {}
+  public func timerFired(_ timer: TimerID, now: Int64) {}
+  public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws {}
+}
 
+// MARK: - Capabilities
+// Beyond the scheduling ops, a policy may have capabilities. The engine looks each one up once, when
+// it is built, and calls it only if the policy has it (Xen's "call only if non-NULL").
+
+/// Counters and a state dump.
+public protocol PolicyStatistics: SchedulerPolicy {
   /// Counters to report at the end of a run, in a stable order.
   func counters() -> [PolicyCounter]
 
@@ -79,33 +92,28 @@ public protocol SchedulerPolicy: AnyObject {
   /// Reset counters at the end of the warm-up.
   func resetCounters()
 
-  /// Guest-side notifications (interrupt delivery, masking, handler return, `dont_desched`
-  /// changes). Not in Xen's table: the boost-credit proposal needs them. (Its other trigger, "Xen
-  /// is about to preempt the vCPU", is not an op: only the policy knows, inside
-  /// ``schedule(on:now:)``, that it is about to preempt, and it acts there.)
-  func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64)
+  /// Debug-key `r` dump: the policy's state in readable text.
+  func dump(now: Int64) -> String
+}
 
+extension PolicyStatistics {
+  public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
+}
+
+/// Hears the guest: interrupt delivery, masking, handler return, `dont_desched` changes. Not in
+/// Xen's table: the boost-credit proposal needs them. (Its other trigger, "Xen is about to preempt
+/// the vCPU", is not an op: only the policy knows, inside ``SchedulerPolicy/schedule(on:now:)``,
+/// that it is about to preempt, and it acts there.)
+public protocol GuestAwarePolicy: SchedulerPolicy {
+  func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64)
+}
+
+/// Answers control calls of its own (declared as ``ControlOpSpec``s in its descriptor).
+public protocol ControllablePolicy: SchedulerPolicy {
   /// A control call (a hypercall from a domain's toolstack or kernel), at the call's time. The
   /// policy checks the caller's privilege (``SchedContext/isControlDomain(_:)``) and answers;
   /// a refused call must change nothing.
   func control(_ call: ControlCall, now: Int64) -> ControlOutcome
-}
-
-extension SchedulerPolicy {
-  public func sleep(_ vcpu: VCPUID, now: Int64) {}
-  public func yield(_ vcpu: VCPUID, now: Int64) {}
-  public func contextSaved(_ vcpu: VCPUID, now: Int64) {}
-  public func migrate(_ vcpu: VCPUID, to pcpu: PCPUID, now: Int64) {}
-  public func timerFired(_ timer: TimerID, now: Int64) {}
-  public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws {}
-  public func dump(now: Int64) -> String { "\(name): no dump" }
-  public func counters() -> [PolicyCounter] { [] }
-  public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
-  public func resetCounters() {}
-  public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
-  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
-    .invalid("\(name) has no control operation '\(call.op)'")
-  }
 }
 
 /// What ``SchedulerPolicy/schedule(on:now:)`` returns (Xen: `next_task` and `next_time`).

@@ -121,7 +121,7 @@ extension Engine {
         let v = domainFirstVCPU[d] + i
         let run = metrics.runstateNs[v][0]
         domainRun += run
-        let counters = policy.vcpuCounters(VCPUID(v), now: now)
+        let counters = statistics?.vcpuCounters(VCPUID(v), now: now) ?? []
         if domainCounters.isEmpty {
           domainCounters = counters
         } else {
@@ -160,7 +160,7 @@ extension Engine {
     return RunResult(
       scheduler: policy.name, seed: config.seed, durationNs: config.durationNs, warmupNs: config.warmupNs,
       measuredNs: measured, topology: topology, hostModel: hostModel, domains: domains, host: host,
-      counters: policy.counters(),
+      counters: statistics?.counters() ?? [],
       log: log, controls: controlRecords, dumps: dumps)
   }
 }

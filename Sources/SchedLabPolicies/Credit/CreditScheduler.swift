@@ -33,7 +33,7 @@ public import SchedLabCore
 ///    the wake; SchedLab's wakes run on no pCPU, so one cursor serves the host.
 /// 4. `debit: tick` restores the pre-2010 whole-tick sampling ("the vCPU running at the tick pays
 ///    10 ms"; no charge at deschedule), to show the failure Xen's commit 78c9b2a64b fixed.
-public final class CreditScheduler: SchedulerPolicy {
+public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
   // MARK: Constants (credit.c "Basic constants")
   static let creditsPerMs: Int64 = 10
   static let ticksPerTslice: Int64 = 3

@@ -46,7 +46,7 @@ public import SchedLabCore
 /// runqueue scored on each wake-up that finds no idle one: O(pCPUs per runqueue); 11% on a mix with
 /// more short wakers). Ours, and already trimmed: the engine's event heap 32%, uniqueness checks of
 /// array writes 3%; reference counting across the policy/engine boundary is gone (it was 18%).
-public class Credit2Scheduler: SchedulerPolicy {
+public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
   // MARK: Constants (credit2.c "Basic constants"), in ns.
   static let creditInit: Int64 = Nanos.ms(10)
   static let creditMin: Int64 = -creditInit
@@ -264,13 +264,8 @@ public class Credit2Scheduler: SchedulerPolicy {
   /// `snext` is dispatched on a pCPU it was not running on (credit2-boost notes runs a boost began).
   func dispatched(_ v: Int, now: Int64) {}
 
-  // Optional ops, declared here (not left to the protocol's defaults) so that credit2-boost can
-  // override them.
-  public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {}
+  // Declared here (not left to the protocol's default) so that credit2-boost can override it.
   public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
-  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
-    .invalid("\(name) has no control operation '\(call.op)'")
-  }
 }
 
 /// A credit2 runqueue (Xen's `struct csched2_runqueue_data`).

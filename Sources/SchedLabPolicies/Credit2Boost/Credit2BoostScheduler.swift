@@ -71,7 +71,7 @@ public import SchedLabCore
 ///     waker's own first; and a unit that preemption would boost (masked or `dont_desched`, 8)
 ///     ranks by boost credit there, so a waker prefers a pCPU it can actually take. Both readings
 ///     use it.
-public final class Credit2BoostScheduler: Credit2Scheduler {
+public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, ControllablePolicy {
   public override var name: String { policyName }
   /// The registry name it was made under (`credit2-boost` or `credit2-boost-proposal`).
   let policyName: String
@@ -302,7 +302,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     }
   }
 
-  public override func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
+  public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
     handleNotification(note, vcpu: vcpu, now: now)
   }
 
@@ -342,7 +342,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler {
     super.yield(vcpu, now: now)
   }
 
-  public override func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
+  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
     handleControl(call, now: now)
   }
 

@@ -18,7 +18,7 @@ public import SchedLabCore
 /// Limitations. Scanning the queue for an allowed vCPU is O(queue length); there is no ratelimit,
 /// no migration resistance and no notion of credit, so it is fair only between always-runnable
 /// vCPUs with no affinity.
-public final class RoundRobinScheduler: SchedulerPolicy {
+public final class RoundRobinScheduler: SchedulerPolicy, PolicyStatistics {
   public static let descriptor = PolicyDescriptor(
     name: "rr", summary: "global FIFO round-robin with a fixed time slice (teaching example)", weights: .equal,
     parameters: [
