@@ -174,13 +174,11 @@ public enum Checker {
     var total = 0.0
     var largest = EventBudget.runEvents(first)
     for s in checked {
-      let metrics = Set(s.expectations.map(\.metric))
-      let needsIdeal = !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal])
-      let runs =
-        1 + Double(Set(s.expectations.compactMap(\.baseline)).count) + (metrics.contains(.deterministic) ? 1 : 0)
+      let plan = SeedPlan(s)
+      let runs = 1 + Double(plan.baselines.count) + (plan.rerun ? 1 : 0)
       let one = EventBudget.runEvents(s)
       if one.largestEvents > largest.largestEvents { largest = one }
-      total += seedCount * (one.total * runs + (needsIdeal ? EventBudget.demandEvents(s) : 0))
+      total += seedCount * (one.total * runs + (plan.needsIdeal ? EventBudget.demandEvents(s) : 0))
     }
     let what =
       "\(checked.count) scenario\(checked.count == 1 ? "" : "s") × "
@@ -191,24 +189,39 @@ public enum Checker {
       largest: largest)
   }
 
-  /// The runs one seed needs: the scheduler's, the ideal if asked for, each baseline, and a second
-  /// identical run if determinism is checked.
+  /// What one seed of a scenario needs beside the scheduler's run, from its expectations: the ideal
+  /// (one demand run per domain), each baseline policy's run, a second identical run for determinism.
+  struct SeedPlan {
+    var needsIdeal: Bool
+    /// Baseline policies, sorted.
+    var baselines: [String]
+    var rerun: Bool
+
+    init(_ scenario: Scenario) {
+      let metrics = Set(scenario.expectations.map(\.metric))
+      needsIdeal = !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal])
+      baselines = Set(scenario.expectations.compactMap(\.baseline)).sorted()
+      rerun = metrics.contains(.deterministic)
+    }
+  }
+
+  /// The runs one seed needs (``SeedPlan``).
   static func runSeed(_ scenario: Scenario, policy: PolicyDescriptor) throws(ScenarioError) -> SeedRuns {
     func runOnce(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> RunResult {
       try Runner.simulate(scenario, policy: try scenario.makePolicy(descriptor))
     }
+    let plan = SeedPlan(scenario)
     let run = try runOnce(policy)
     var runs = SeedRuns(seed: scenario.simulation.seed, run: run, ideal: nil, demands: nil, baselines: [:])
-    let metrics = Set(scenario.expectations.map(\.metric))
-    if !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal]) {
+    if plan.needsIdeal {
       let demands = try Runner.measureDemands(scenario, policy: policy)
       runs.demands = demands
       runs.ideal = Runner.idealShares(scenario, demands: demands, weights: policy.weights)
     }
-    for name in Set(scenario.expectations.compactMap(\.baseline)).sorted() {
+    for name in plan.baselines {
       runs.baselines[name] = try runOnce(PolicyRegistry.lookup(name)!)
     }
-    if metrics.contains(.deterministic) {
+    if plan.rerun {
       // The event-trace hash, and everything the run reports field by field (shares, runstates,
       // latency summaries, counters, log): any divergence between two runs of a seed shows up here.
       let again = try runOnce(policy)
@@ -218,9 +231,8 @@ public enum Checker {
     return runs
   }
 
-  /// `transform` over `items` on up to `jobs` threads; results in input order. The first error wins.
-  /// `transform` over `items` on `jobs` workers, in item order; an item not started because `stop`
-  /// said so is nil.
+  /// `transform` over `items` on up to `jobs` threads; results in input order, nil for an item not
+  /// started because `stop` said so. The first error wins.
   static func parallelMap<T: Sendable, R: Sendable>(
     _ items: [T], jobs: Int, stop: @Sendable () -> Bool = { false },
     _ transform: @Sendable (T) throws(ScenarioError) -> R

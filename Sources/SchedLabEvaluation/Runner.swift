@@ -82,6 +82,11 @@ public enum Runner {
     for listener in listeners { engine.addListener(listener) }
     for time in dumpAt { engine.dumpPolicy(at: time) }
     for call in scenario.controls { engine.schedule(call) }
+    return try runToEnd(engine, scenario)
+  }
+
+  /// Run `engine` to the end; reaching the event ceiling first is an error.
+  static func runToEnd(_ engine: Engine, _ scenario: Scenario) throws(ScenarioError) -> RunResult {
     let result = engine.run()
     if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }
     return result
@@ -108,9 +113,7 @@ public enum Runner {
       var alone = scenario.simulation
       alone.domains = [domain]
       let policy = try scenario.makePolicy(descriptor)
-      let engine = Engine(config: alone, policy: policy)
-      let result = engine.run()
-      if engine.exceededMaxEvents { throw EventBudget.stopped(scenario, at: engine.processedEvents) }
+      let result = try runToEnd(Engine(config: alone, policy: policy), scenario)
       let per = result.domains[0].vcpus.map { min(1, $0.share) }
       demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))
     }

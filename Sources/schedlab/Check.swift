@@ -38,15 +38,7 @@ struct Check: ParsableCommand {
   @Flag(name: .long, help: "Let --junit write through a symbolic link.")
   var force = false
 
-  @Option(
-    name: .customLong("host-model"),
-    help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
-  var hostModel: String?
-
-  @Option(
-    name: .customLong("max-events"),
-    help: "Ceiling on the events the check may simulate, every run of every seed together (estimated first).")
-  var maxEvents = EventCount(EventBudget.defaultMaxEvents)
+  @OptionGroup var host: HostOptions
 
   func run() throws {
     guard jobs >= 1 else { throw CLIError(message: "--jobs: must be at least 1") }
@@ -60,14 +52,13 @@ struct Check: ParsableCommand {
       }
       policy = p
     }
-    let model = try HostModelOption.parse(hostModel)
+    _ = try HostModelOption.parse(host.hostModel)  // a bad model is reported before any file is read
     let files = try scenarioFiles(paths)
     let junitFile = try junit.map { try OutputFile($0, inputs: files, force: force) }
     var scenarios: [Scenario] = []
     for file in files {
       var scenario = try ScenarioLoader.load(path: file)
-      if let model { scenario.simulation.hostModel = model }
-      scenario.simulation.maxEvents = maxEvents.value
+      try host.apply(to: &scenario)
       scenarios.append(scenario)
     }
     guard scenarios.contains(where: { !$0.expectations.isEmpty }) else {
@@ -80,11 +71,11 @@ struct Check: ParsableCommand {
       options: .init(
         policy: policy, policyName: scheduler, seeds: range, jobs: jobs,
         shouldStop: { checkInterrupted.load(ordering: .relaxed) }))
+    let seedText =
+      range.map { $0.count == 1 ? "seed \($0.lowerBound)" : "seeds \($0.lowerBound)..\($0.upperBound)" }
+      ?? "each file's seed"
     if checkInterrupted.load(ordering: .relaxed) {
-      print(
-        CheckReport.table(
-          results, seeds: range.map { "seeds \($0.lowerBound)..\($0.upperBound)" } ?? "each file's seed"),
-        terminator: "")
+      print(CheckReport.table(results, seeds: seedText), terminator: "")
       let done = Set(results.map(\.file)).count
       let total = scenarios.filter { !$0.expectations.isEmpty }.count
       FileHandle.standardError.write(
@@ -92,9 +83,8 @@ struct Check: ParsableCommand {
           "schedlab: interrupted: \(done) of \(total) scenarios checked (shown above), no verdict for the rest\n".utf8))
       throw ExitCode(130)
     }
-    let seedText = range.map { $0.count == 1 ? "seed \($0.lowerBound)" : "seeds \($0.lowerBound)..\($0.upperBound)" }
     if let junitFile { try emit(CheckReport.junit(results), to: junitFile) }
-    print(CheckReport.table(results, seeds: seedText ?? "each file's seed"), terminator: "")
+    print(CheckReport.table(results, seeds: seedText), terminator: "")
     if results.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
   }
 

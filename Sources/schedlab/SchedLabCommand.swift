@@ -36,6 +36,27 @@ struct EventCount: ExpressibleByArgument {
   var defaultValueDescription: String { EventBudget.scientific(Double(value)) }
 }
 
+/// Options of every command that simulates (run, compare, ideal, check): the host model and the
+/// event ceiling.
+struct HostOptions: ParsableArguments {
+  @Option(
+    name: .customLong("host-model"),
+    help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
+  var hostModel: String?
+
+  @Option(
+    name: .customLong("max-events"),
+    help:
+      "Ceiling on the events the command may simulate, all its runs (every seed) together, estimated before running."
+  )
+  var maxEvents = EventCount(EventBudget.defaultMaxEvents)
+
+  func apply(to scenario: inout Scenario) throws {
+    scenario.simulation.maxEvents = maxEvents.value
+    if let model = try HostModelOption.parse(hostModel) { scenario.simulation.hostModel = model }
+  }
+}
+
 /// Options shared by the commands that run scenarios.
 struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "Random seed (overrides the file's).")
@@ -44,20 +65,11 @@ struct RunOptions: ParsableArguments {
   @Option(name: .long, help: "Simulated duration, e.g. 10s or 500ms (overrides the file's).")
   var duration: String?
 
-  @Option(
-    name: .customLong("host-model"),
-    help: "Host model for every scenario instead of its own: ideal or realistic (the topology stays).")
-  var hostModel: String?
-
-  @Option(
-    name: .customLong("max-events"),
-    help: "Ceiling on the events the command may simulate, all its runs together (estimated before running).")
-  var maxEvents = EventCount(EventBudget.defaultMaxEvents)
+  @OptionGroup var host: HostOptions
 
   func apply(_ scenario: Scenario) throws -> Scenario {
     var scenario = scenario
-    scenario.simulation.maxEvents = maxEvents.value
-    if let model = try HostModelOption.parse(hostModel) { scenario.simulation.hostModel = model }
+    try host.apply(to: &scenario)
     var ns: Int64?
     if let duration {
       guard let parsed = ScenarioValues.duration(duration), parsed > 0 else {

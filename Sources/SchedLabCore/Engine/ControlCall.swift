@@ -130,7 +130,7 @@ extension Engine {
 
 extension Engine {
   /// `sched_adjust`: privilege, then the policy's `adjust`; the engine's copy of the domain's
-  /// parameters changes only if the policy accepted them.
+  /// parameters changes only if the policy accepted them (``recordDomainParameters(_:weight:capPercent:)``).
   func schedAdjust(_ call: ControlCall) -> ControlOutcome {
     guard config.domains[call.caller.index].isControl else {
       return .permissionDenied("only the control domain may adjust scheduling parameters")
@@ -140,10 +140,16 @@ extension Engine {
     do {
       try policy.adjust(call.target, weight: weight, capPercent: cap, now: now)
     } catch {
-      return .invalid((error as? PolicyError)?.message ?? "\(error)")
+      return .invalid(error.message)
     }
-    if let weight { domainWeight[call.target.index] = weight }
-    if let cap { domainCap[call.target.index] = cap }
+    recordDomainParameters(call.target, weight: weight, capPercent: cap)
     return .ok([])
+  }
+
+  /// The engine's copy of a domain's weight and cap (what reports show), after a toolstack call the
+  /// policy accepted.
+  func recordDomainParameters(_ d: DomainID, weight: Int?, capPercent: Int?) {
+    if let weight { domainWeight[d.index] = weight }
+    if let capPercent { domainCap[d.index] = capPercent }
   }
 }

@@ -112,11 +112,11 @@ public struct SchedContext {
 
   @inlinable public func cancelTimer(_ timer: TimerID) { withEngine { $0.policyTimerGen[timer.rawValue] &+= 1 } }
 
-  /// Change a domain's parameters as the toolstack would (the engine's copy; the policy applies
-  /// them in ``SchedulerPolicy/adjust(_:weight:capPercent:now:)``).
+  /// Record new domain parameters that a control operation of the policy's own applied (through its
+  /// ``SchedulerPolicy/adjust(_:weight:capPercent:now:)``), in the engine's copy that reports show.
+  /// `sched_adjust` records them itself.
   public func recordDomainParameters(_ d: DomainID, weight: Int?, capPercent: Int?) {
-    if let weight { engine.domainWeight[d.index] = weight }
-    if let capPercent { engine.domainCap[d.index] = capPercent }
+    engine.recordDomainParameters(d, weight: weight, capPercent: capPercent)
   }
 
   /// Whether anyone listens to the run's trace.
@@ -127,7 +127,7 @@ public struct SchedContext {
     if isTraced { emitPolicyEvent(event()) }
   }
 
-  public func emitPolicyEvent(_ event: PolicyTraceEvent) { engine.emit(.policy(event)) }
+  @usableFromInline func emitPolicyEvent(_ event: PolicyTraceEvent) { engine.emit(.policy(event)) }
 
   /// Log a warning line into the run's log (Xen's `printk(XENLOG_WARNING ...)`).
   public func warn(_ message: String) { withEngine { $0.warn(message) } }

@@ -64,7 +64,7 @@ public protocol SchedulerPolicy: AnyObject {
 
   /// New domain parameters (Xen: `adjust`, from `XEN_DOMCTL_scheduler_op`). Throw a
   /// ``PolicyError`` to refuse (Xen's `-EINVAL`).
-  func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws
+  func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws(PolicyError)
 }
 
 extension SchedulerPolicy {
@@ -73,7 +73,7 @@ extension SchedulerPolicy {
   public func contextSaved(_ vcpu: VCPUID, now: Int64) {}
   public func migrate(_ vcpu: VCPUID, to pcpu: PCPUID, now: Int64) {}
   public func timerFired(_ timer: TimerID, now: Int64) {}
-  public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws {}
+  public func adjust(_ domain: DomainID, weight: Int?, capPercent: Int?, now: Int64) throws(PolicyError) {}
 }
 
 // MARK: - Capabilities

@@ -132,7 +132,7 @@ extension SimulationConfig {
     var parts: [(open: Double, closed: Double, what: String)] = []
     var hostDemand = 0.0
     for domain in domains {
-      var perVCPU = Array(repeating: EventEstimate.Load(), count: domain.vcpus)
+      var demand = Array(repeating: 0.0, count: domain.vcpus)  // pCPUs each vCPU's tasks ask for
       var normalTasks = Array(repeating: 0, count: domain.vcpus)
       var loads: [[EventEstimate.Load]] = []  // [workload][vCPU]
       for spec in domain.workloads {
@@ -149,14 +149,14 @@ extension SimulationConfig {
           for i in 0..<domain.vcpus where spec.vcpu == nil || spec.vcpu == i { row[i] = l }
         }
         for i in 0..<domain.vcpus where row[i].cpu > 0 || row[i].closed > 0 {
-          perVCPU[i].cpu += row[i].cpu
+          demand[i] += row[i].cpu
           if !spec.realtime { normalTasks[i] += 1 }
         }
         loads.append(row)
       }
       // A vCPU cannot run more than one pCPU's worth: its tasks' CPU-bound events share it.
-      let vcpuScale = perVCPU.map { $0.cpu > 1 ? 1 / $0.cpu : 1 }
-      hostDemand += perVCPU.reduce(0) { $0 + min(1, $1.cpu) }
+      let vcpuScale = demand.map { $0 > 1 ? 1 / $0 : 1 }
+      hostDemand += demand.reduce(0) { $0 + min(1, $1) }
       for (w, spec) in domain.workloads.enumerated() {
         var open = 0.0
         var closed = 0.0

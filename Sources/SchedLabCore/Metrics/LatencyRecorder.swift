@@ -39,20 +39,22 @@ public struct LatencyRecorder: Sendable {
 
   /// The value at percentile `p` (0...100): the highest value equivalent to the bucket holding it,
   /// never above the exact maximum. 0 when empty.
-  public func percentile(_ p: Double) -> Int64 {
-    guard count > 0 else { return 0 }
-    return min(Int64(histogram.valueAtPercentile(p)), maxNs)
+  public func percentile(_ p: Double) -> Int64 { percentiles([p])[0] }
+
+  /// ``percentile(_:)`` for each of `ps`, in one pass over the histogram.
+  public func percentiles(_ ps: [Double]) -> [Int64] {
+    guard count > 0 else { return ps.map { _ in 0 } }
+    return histogram.valuesAtPercentiles(ps).map { min(Int64($0), maxNs) }
   }
 
   /// Bytes held by the histogram.
   public var storageBytes: Int { histogram.storageBytes }
 
   public var summary: LatencySummary {
-    let percentiles =
-      count > 0 ? histogram.valuesAtPercentiles([50, 90, 99, 99.9]).map { min(Int64($0), maxNs) } : [0, 0, 0, 0]
+    let p = percentiles([50, 90, 99, 99.9])
     return LatencySummary(
-      count: count, meanNs: count > 0 ? sumNs / count : 0, p50Ns: percentiles[0], p90Ns: percentiles[1],
-      p99Ns: percentiles[2], p999Ns: percentiles[3], maxNs: maxNs)
+      count: count, meanNs: count > 0 ? sumNs / count : 0, p50Ns: p[0], p90Ns: p[1], p99Ns: p[2], p999Ns: p[3],
+      maxNs: maxNs)
   }
 }
 

@@ -193,7 +193,7 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
     }
   }
 
-  public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws {
+  public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws(PolicyError) {
     let d = domain.index
     if let w = newWeight {
       guard (1...65535).contains(w) else { throw PolicyError("weight \(w) is outside 1...65535") }
@@ -206,7 +206,6 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
       guard cap >= 0 && cap <= 100 * units else { throw PolicyError("cap \(cap)% exceeds 100 x \(units) vCPUs") }
       domainCap[d] = Int64(cap)
     }
-    context.recordDomainParameters(domain, weight: newWeight, capPercent: capPercent)
   }
 
   /// Record a priority change, for the time-in-priority metrics.

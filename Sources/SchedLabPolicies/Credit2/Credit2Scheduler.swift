@@ -200,7 +200,7 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
     }
   }
 
-  public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws {
+  public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws(PolicyError) {
     if let w = newWeight {
       guard (1...65535).contains(w) else { throw PolicyError("weight \(w) is outside 1...65535") }
       let old = domains[domain.index].weight
@@ -219,7 +219,6 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
         disableCap(domain, now: now)
       }
     }
-    context.recordDomainParameters(domain, weight: newWeight, capPercent: capPercent)
   }
 
   public func counters() -> [PolicyCounter] { stats.reported }

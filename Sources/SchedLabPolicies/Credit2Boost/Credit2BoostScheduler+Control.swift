@@ -64,8 +64,9 @@ extension Credit2BoostScheduler {
       do {
         try adjust(call.target, weight: Int(weight), capPercent: nil, now: now)
       } catch {
-        return .invalid((error as? PolicyError)?.message ?? "\(error)")
+        return .invalid(error.message)
       }
+      context.recordDomainParameters(call.target, weight: Int(weight), capPercent: nil)
       return .ok([])
     default:
       return .invalid("credit2-boost has no control operation '\(call.op)'")
