@@ -50,7 +50,7 @@ extension Engine {
 
   func switchTo(_ p: Int, prev: Int, next: Int) {
     if prev >= 0 {
-      guestDeschedule(prev)
+      world.descheduled(prev)
       running[prev] = false
       if runnable[prev] && parked[prev] {
         setRunstate(prev, .offline)
@@ -85,8 +85,9 @@ extension Engine {
         metrics.domainPreemptWait[d].record(now - preemptStamp[next])
       }
       preemptStamp[next] = -1
-      if smtContention { guests[next].speedPermille = siblingSpeed(p) }
-      guestDispatch(next, at: now + hostModel.contextSwitchNs + migrationStall(from: previousCPU, to: p))
+      world.dispatched(
+        next, at: now + hostModel.contextSwitchNs + migrationStall(from: previousCPU, to: p),
+        speedPermille: smtContention ? siblingSpeed(p) : 1000)
       if migrating[next] { raiseSoftirq(p) }
     } else {
       idleSince[p] = now
@@ -196,17 +197,7 @@ extension Engine {
     var cursor = siblingsOf[cpu].first
     while let s = cursor {
       let v = Int(current[s.index])
-      if v >= 0 {
-        let speed = siblingSpeed(s.index)
-        if speed != guests[v].speedPermille {
-          guestAdvance(v)
-          guests[v].speedPermille = speed
-          if guests[v].onCPU {
-            guests[v].progressGen &+= 1
-            guestPick(v)
-          }
-        }
-      }
+      if v >= 0 { world.speedChanged(v, to: siblingSpeed(s.index)) }
       cursor = siblingsOf[cpu].next(atOrAfter: s.index + 1)
     }
   }

@@ -1,8 +1,9 @@
 /// The discrete-event engine: SchedLab's equivalent of Xen's `xen/common/sched/core.c`.
 ///
 /// It owns virtual time, the event queue, pCPUs (current vCPU, scheduling timer, softirq), vCPUs
-/// (runstate, processor, affinity), the guests running inside the vCPUs, and the metrics. The
-/// scheduling decisions belong to a ``SchedulerPolicy``.
+/// (runstate, processor, affinity) and the host's metrics: mechanism only. The scheduling decisions
+/// belong to a ``SchedulerPolicy``; the software inside the vCPUs to the ``GuestWorld``, which
+/// drives the host through a ``HostPort`` as the policy does through a ``SchedContext``.
 ///
 /// Determinism: a run is a pure function of its ``SimulationConfig`` (seed included) and the
 /// policy. Events are ordered by (time, insertion sequence); every random draw comes from a stream
@@ -64,14 +65,8 @@ public final class Engine {
   @usableFromInline var domainCap: [Int]
   @usableFromInline var domainFirstVCPU: [Int]
 
-  // guests
-  @usableFromInline var guests: [GuestKernel] = []
-  @usableFromInline var tasks: [GuestTask] = []
-  @usableFromInline var sources: [IRQSource] = []
-  /// Backend sources that start a stream, fired once at time 0.
-  @usableFromInline var streamKicks: [Int32] = []
-  /// Guest spinlocks, indexed by workload metric: the holding task, or -1.
-  @usableFromInline var locks: [Int32] = []
+  /// The guests running inside the vCPUs.
+  @usableFromInline let world: GuestWorld
 
   // policy timers
   @usableFromInline var policyTimerGen: [UInt32] = []
@@ -146,14 +141,10 @@ public final class Engine {
     runstateSince = Array(repeating: 0, count: vcpus)
     wakeStamp = Array(repeating: -1, count: vcpus)
     preemptStamp = Array(repeating: -1, count: vcpus)
-    var counters: [WorkloadCounters] = []
-    for (d, domain) in config.domains.enumerated() {
-      for s in domain.workloads.indices { counters.append(WorkloadCounters(domain: d, specIndex: s)) }
-    }
-    metrics = MetricsRecorder(vcpus: vcpus, domains: config.domains.count, pcpus: pcpus, workloads: counters)
+    metrics = MetricsRecorder(vcpus: vcpus, domains: config.domains.count, pcpus: pcpus)
     if config.tieShuffle { queue.tieShuffle = Xoshiro256(seed: config.seed, key: StreamKey.make(-7)) }
-    locks = Array(repeating: -1, count: counters.count)
-    buildGuests()
+    world = GuestWorld(config: config, domainFirstVCPU: domainFirstVCPU)
+    world.host = HostPort(self)
   }
 
   /// Schedule `action` at virtual time `time` (control calls from scenario files, tests).
@@ -199,7 +190,7 @@ public final class Engine {
       metrics.reset(at: 0)
     }
     queue.push(time: config.warmupNs + config.windowNs, kind: .window, target: 0)
-    startSources()
+    world.start()
     // Every vCPU boots runnable (an unpause); a guest with nothing to do blocks at its first dispatch.
     // The boot is not a wake-up from blocking: it records no wake latency.
     for v in 0..<vDomain.count {
@@ -237,8 +228,8 @@ public final class Engine {
     switch event.kind {
     case .softirq: return event.token == softirqGen[target]
     case .sTimer: return event.token == sTimerGen[target]
-    case .guestProgress: return event.token == guests[target].progressGen
-    case .source: return event.token == sources[target].gen
+    case .guestProgress: return event.token == world.guests[target].progressGen
+    case .source: return event.token == world.sources[target].gen
     case .policyTimer: return event.token == policyTimerGen[target]
     case .window, .warmupEnd, .control: return true
     }
@@ -264,9 +255,9 @@ public final class Engine {
       emit(.timer(.slice(pcpu: PCPUID(target))))
       raiseSoftirq(target)
     case .guestProgress:
-      if guests[target].onCPU { guestProgress(target) }
+      world.progressEvent(target)
     case .source:
-      sourceFired(target)
+      world.sourceFired(target)
     case .policyTimer:
       policyTimerGen[target] &+= 1
       emit(.timer(.policy(TimerID(target))))
@@ -277,6 +268,7 @@ public final class Engine {
     case .warmupEnd:
       flushAccounting()
       metrics.reset(at: now)
+      world.resetMetrics()
       statistics?.resetCounters()
     case .control:
       controlActions[target].1(self)
@@ -327,12 +319,7 @@ public final class Engine {
       domainRun[Int(vDomain[v])] += delta
     }
     for d in domainRun.indices { metrics.domainWindows[d].add(Double(domainRun[d]) / window) }
-    for m in metrics.workloads.indices {
-      let done = metrics.workloads[m].completed
-      metrics.workloads[m].throughputWindows.add(
-        Double(done - metrics.workloads[m].completedAtWindowStart) / (window / 1e9))
-      metrics.workloads[m].completedAtWindowStart = done
-    }
+    world.closeWindow(seconds: window / 1e9)
   }
 
   /// End the run: flush the accounting and assemble the result.

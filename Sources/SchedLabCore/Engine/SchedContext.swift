@@ -65,9 +65,9 @@ public struct SchedContext {
 
   // MARK: Guest hints (read by boost policies)
 
-  @inlinable public func interruptsMasked(_ v: VCPUID) -> Bool { withEngine { $0.guests[v.index].irqsMasked } }
-  @inlinable public func dontDesched(_ v: VCPUID) -> Bool { withEngine { $0.guests[v.index].dontDesched } }
-  @inlinable public func inInterruptHandler(_ v: VCPUID) -> Bool { withEngine { $0.guests[v.index].inHandler } }
+  @inlinable public func interruptsMasked(_ v: VCPUID) -> Bool { withEngine { $0.world.guests[v.index].irqsMasked } }
+  @inlinable public func dontDesched(_ v: VCPUID) -> Bool { withEngine { $0.world.guests[v.index].dontDesched } }
+  @inlinable public func inInterruptHandler(_ v: VCPUID) -> Bool { withEngine { $0.world.guests[v.index].inHandler } }
 
   // MARK: Actions
 
@@ -136,18 +136,16 @@ public struct SchedContext {
 extension Engine {
   /// Set a guest's hints directly (tests of boost policies), telling the policy as the guest would.
   public func setGuestHints(_ v: VCPUID, dontDesched: Bool? = nil, interruptsMasked: Bool? = nil) {
-    if let dontDesched { setDontDesched(v.index, dontDesched) }
-    if let interruptsMasked, guests[v.index].irqsMasked != interruptsMasked {
-      guests[v.index].irqsMasked = interruptsMasked
-      guestAware?.guestNotification(interruptsMasked ? .interruptsMasked : .interruptsUnmasked, vcpu: v, now: now)
-    }
+    world.setHints(v.index, dontDesched: dontDesched, interruptsMasked: interruptsMasked)
   }
 
   /// Events in the queue, live or cancelled (memory checks).
   public var pendingEvents: Int { queue.count }
 
   /// Bytes held by the latency histograms: per-vCPU, per-domain and per-workload ones.
-  public var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) { metrics.histogramBytes }
+  public var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) {
+    (metrics.histogramBytes.vcpus, metrics.histogramBytes.domains, world.histogramBytes)
+  }
 
   /// Read-only views for trace listeners and tests.
   public func runstate(of v: VCPUID) -> Runstate { runstate[v.index] }

@@ -1,6 +1,6 @@
 /// Workload descriptions: named, parameterised generators of guest tasks and interrupt sources.
-/// A scenario attaches workloads to vCPUs; the engine turns each into tasks and sources of the guest
-/// kernel that runs on the vCPU (see ``GuestKernel``).
+/// A scenario attaches workloads to vCPUs; the ``GuestWorld`` turns each into tasks and sources of
+/// the guest kernel that runs on the vCPU (see ``GuestKernel``).
 
 /// How a stream of events is spaced in time.
 public enum ArrivalProcess: Hashable, Sendable {

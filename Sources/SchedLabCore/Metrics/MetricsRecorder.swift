@@ -67,14 +67,13 @@ public struct WorkloadCounters: Sendable {
   @usableFromInline var domainWindows: [WindowStats]
   @usableFromInline var vcpuWindows: [WindowStats]
   @usableFromInline var windowBaseNs: [Int64]  // per-vCPU running time at the window start
-  @usableFromInline var workloads: [WorkloadCounters]
   @usableFromInline var contextSwitches: Int64 = 0
   @usableFromInline var migrations: Int64 = 0
   @usableFromInline var idleNs: [Int64]
   @usableFromInline var events: Int64 = 0
   @usableFromInline var measureStart: Int64 = 0
 
-  init(vcpus: Int, domains: Int, pcpus: Int, workloads: [WorkloadCounters]) {
+  init(vcpus: Int, domains: Int, pcpus: Int) {
     runstateNs = Array(repeating: [0, 0, 0, 0], count: vcpus)
     vcpuWake = (0..<vcpus).map { _ in LatencyRecorder(precise: false) }
     domainWake = (0..<domains).map { _ in LatencyRecorder(precise: true) }
@@ -82,7 +81,6 @@ public struct WorkloadCounters: Sendable {
     domainWindows = Array(repeating: WindowStats(), count: domains)
     vcpuWindows = Array(repeating: WindowStats(), count: vcpus)
     windowBaseNs = Array(repeating: 0, count: vcpus)
-    self.workloads = workloads
     idleNs = Array(repeating: 0, count: pcpus)
   }
 
@@ -98,7 +96,6 @@ public struct WorkloadCounters: Sendable {
       vcpuWindows[i] = WindowStats()
       windowBaseNs[i] = 0
     }
-    for i in workloads.indices { workloads[i].reset() }
     contextSwitches = 0
     migrations = 0
     for p in idleNs.indices { idleNs[p] = 0 }
@@ -106,12 +103,11 @@ public struct WorkloadCounters: Sendable {
     measureStart = now
   }
 
-  /// Bytes held by the latency histograms, by owner: per vCPU, per domain, per workload.
-  var histogramBytes: (vcpus: Int, domains: Int, workloads: Int) {
+  /// Bytes held by the latency histograms, by owner: per vCPU, per domain.
+  var histogramBytes: (vcpus: Int, domains: Int) {
     (
       vcpuWake.reduce(0) { $0 + $1.storageBytes },
-      domainWake.reduce(0) { $0 + $1.storageBytes } + domainPreemptWait.reduce(0) { $0 + $1.storageBytes },
-      workloads.reduce(0) { $0 + $1.response.storageBytes }
+      domainWake.reduce(0) { $0 + $1.storageBytes } + domainPreemptWait.reduce(0) { $0 + $1.storageBytes }
     )
   }
 }

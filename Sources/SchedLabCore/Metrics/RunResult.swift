@@ -135,7 +135,7 @@ extension Engine {
       }
       var workloads: [WorkloadResult] = []
       for spec in domain.workloads {
-        let c = metrics.workloads[metricIndex]
+        let c = world.workloads[metricIndex]
         metricIndex += 1
         workloads.append(
           WorkloadResult(

@@ -1,19 +1,19 @@
-/// Turning workload specifications into guest tasks and interrupt sources.
-extension Engine {
+/// Turning workload specifications into guest tasks and interrupt sources, and starting them.
+extension GuestWorld {
   /// Random stream keys: (domain name, workload name, vCPU-in-domain, role). Names rather than
   /// positions, so that a domain draws the same numbers alone (demand measurement) as among others.
   private func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
-    let domain = config.domains[d]
+    let domain = domains[d]
     let key = StreamKey.make(
       Int(truncatingIfNeeded: StreamKey.hash(domain.name)),
       Int(truncatingIfNeeded: StreamKey.hash(domain.workloads[w].name)),
       i, role)
-    return Xoshiro256(seed: config.seed, key: key)
+    return Xoshiro256(seed: seed, key: key)
   }
 
   func buildGuests() {
     var metricBase = 0
-    for (d, domain) in config.domains.enumerated() {
+    for (d, domain) in domains.enumerated() {
       for i in 0..<domain.vcpus {
         let v = domainFirstVCPU[d] + i
         let firstTask = tasks.count
@@ -27,17 +27,19 @@ extension Engine {
     }
   }
 
-  private func addTask(_ task: GuestTask) -> Int32 {
+  /// Add a task; `spec`'s guest hints apply unless nil (crypto-audio's crypto task has none).
+  private func addTask(
+    _ behaviour: TaskBehaviour, vcpu v: Int, realtime: Bool, metric: Int, rng: Xoshiro256, hints spec: WorkloadSpec?,
+    remaining: Int64 = 0
+  ) -> Int32 {
+    var task = GuestTask(behaviour, vcpu: Int32(v), realtime: realtime, metric: Int32(metric), rng: rng)
+    task.remaining = remaining
+    if let spec {
+      task.dontDesched = spec.dontDesched
+      task.deboostYield = spec.deboostYield
+    }
     tasks.append(task)
     return Int32(tasks.count - 1)
-  }
-
-  /// Apply the workload's guest hints to the task (crypto-audio sets its audio task's own).
-  private func addTask(_ task: GuestTask, hints spec: WorkloadSpec) -> Int32 {
-    var task = task
-    task.dontDesched = spec.dontDesched
-    task.deboostYield = spec.deboostYield
-    return addTask(task)
   }
 
   private func addSource(
@@ -54,167 +56,158 @@ extension Engine {
   /// The global vCPU index of a backend reference.
   private func backendVCPU(_ b: BackendRef) -> Int { domainFirstVCPU[b.domain] + b.vcpu }
 
+  /// The lock shared by a spinlock workload's instances (created by its first one).
+  private func lock(ofMetric m: Int) -> Int32 {
+    if lockOfMetric[m] < 0 {
+      lockOfMetric[m] = Int32(locks.count)
+      locks.append(-1)
+    }
+    return lockOfMetric[m]
+  }
+
   private func instantiate(
     _ spec: WorkloadSpec, domain d: Int, workload w: Int, vcpuInDomain i: Int, vcpu v: Int, metric: Int
   ) {
     let taskRNG = stream(d, w, i, 1)
     let sourceRNG = stream(d, w, i, 2)
+    let rt = spec.realtime
     switch spec.kind {
     case .burner:
-      var task = GuestTask(kind: .burner, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      task.remaining = Engine.burnerWork
-      _ = addTask(task, hints: spec)
+      _ = addTask(
+        .burner, vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec, remaining: GuestWorld.burnerWork)
     case .demand(let fraction, let burst, let arrival):
-      let task = addTask(
-        GuestTask(kind: .demand, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG))
+      let task = addTask(.demand, vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: nil)
       let period = max(1, Int64((Double(burst) / fraction).rounded()))
+      let process: ArrivalProcess
+      switch arrival {
+      case .poisson: process = .poisson(meanGap: period)
+      case .periodic: process = .periodic(period: period)
+      case .jittered: process = .jittered(period: period)
+      }
       _ = addSource(
-        vcpu: v, task: task, action: .releaseWork, handlerNs: 0,
-        arrival: arrival == .poisson
-          ? .poisson(meanGap: period) : (arrival == .periodic ? .periodic(period: period) : .jittered(period: period)),
-        amount: burst,
-        metric: metric, rng: sourceRNG)
+        vcpu: v, task: task, action: .releaseWork, handlerNs: 0, arrival: process, amount: burst, metric: metric,
+        rng: sourceRNG)
     case .periodic(let period, let service, let deadline):
-      var t = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.serviceNs = service
-      t.deadlineNs = deadline
-      let task = addTask(t, hints: spec)
+      let jobs = PeriodicJobs(serviceNs: service, deadlineNs: deadline)
+      let task = addTask(.periodic(jobs), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
       _ = addSource(
         vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
         rng: sourceRNG)
     case .server(let arrival, let service, let irqCost):
-      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.service = service
-      let task = addTask(t, hints: spec)
+      let server = RequestServer(service: service)
+      let task = addTask(.server(server), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
       _ = addSource(
         vcpu: v, task: task, action: .request, handlerNs: irqCost, arrival: arrival, metric: metric, rng: sourceRNG)
     case .phases(let phases):
-      var t = GuestTask(kind: .phases, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.phases = phases
-      let task = addTask(t, hints: spec)
-      tasks[Int(task)].timerSource = addSource(
+      let task = addTask(
+        .phases(PhaseCycle(steps: phases)), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
+      let timer = addSource(
         vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+      tasks[Int(task)].with(PhaseCycle.self) { $0.timerSource = timer }
     case .interrupts(let arrival, let handler), .storm(let arrival, let handler):
       _ = addSource(
         vcpu: v, task: -1, action: .none, handlerNs: handler, arrival: arrival, metric: metric, rng: sourceRNG)
     case .cryptoAudio(let period, let service, let deadline):
-      var crypto = GuestTask(kind: .burner, vcpu: Int32(v), realtime: false, metric: Int32(metric), rng: taskRNG)
-      crypto.remaining = Engine.burnerWork
-      _ = addTask(crypto)
-      var audio = GuestTask(kind: .periodic, vcpu: Int32(v), realtime: true, metric: Int32(metric), rng: taskRNG)
-      audio.serviceNs = service
-      audio.deadlineNs = deadline
-      audio.dontDesched = spec.dontDesched
-      audio.deboostYield = spec.deboostYield
-      let task = addTask(audio)
+      _ = addTask(
+        .burner, vcpu: v, realtime: false, metric: metric, rng: taskRNG, hints: nil, remaining: GuestWorld.burnerWork)
+      let jobs = PeriodicJobs(serviceNs: service, deadlineNs: deadline)
+      let task = addTask(.periodic(jobs), vcpu: v, realtime: true, metric: metric, rng: taskRNG, hints: spec)
       _ = addSource(
         vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
         rng: sourceRNG)
     case .spinlock(let outside, let inside, let irqsOff):
-      var t = GuestTask(kind: .spinlock, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.serviceNs = outside
-      t.insideNs = inside
-      t.irqsOff = irqsOff
+      var rng = taskRNG
       // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
-      t.remaining = 1 + t.rng.below(outside)
-      _ = addTask(t, hints: spec)
+      let first = 1 + rng.below(outside)
+      let loop = LockLoop(lock: lock(ofMetric: metric), outsideNs: outside, insideNs: inside, irqsOff: irqsOff)
+      _ = addTask(.spinlock(loop), vcpu: v, realtime: rt, metric: metric, rng: rng, hints: spec, remaining: first)
     case .script(let perVCPU, let threads):
-      let vcpus = config.domains[d].vcpus
+      let vcpus = domains[d].vcpus
       for (k, thread) in threads.enumerated() where perVCPU || spec.vcpu != nil || k % vcpus == i {
-        var t = GuestTask(
-          kind: .script, vcpu: Int32(v), realtime: thread.realtime || spec.realtime, metric: Int32(metric),
-          rng: stream(d, w, i, 10 + k))
-        t.script = thread
-        let task = addTask(t, hints: spec)
-        tasks[Int(task)].timerSource = addSource(
+        let task = addTask(
+          .script(ScriptRun(thread: thread)), vcpu: v, realtime: thread.realtime || rt, metric: metric,
+          rng: stream(d, w, i, 10 + k), hints: spec)
+        let timer = addSource(
           vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
+        var io: Int32 = -1
         if let backend = spec.backend {
           let reply = addSource(
             vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-          tasks[Int(task)].ioSource = addSource(
+          io = addSource(
             vcpu: backendVCPU(backend), task: -1, action: .forward, handlerNs: spec.backendNs, arrival: nil,
-            next: reply,
-            metric: metric, rng: sourceRNG)
+            next: reply, metric: metric, rng: sourceRNG)
+        }
+        tasks[Int(task)].with(ScriptRun.self) {
+          $0.timerSource = timer
+          $0.ioSource = io
         }
       }
     case .netRR(let arrival, let hop, let service, let backend):
-      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.service = service
-      let task = addTask(t, hints: spec)
+      let task = addTask(
+        .server(RequestServer(service: service)), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
       let b = backendVCPU(backend)
       let toGuest = addSource(
         vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-      tasks[Int(task)].replySource = addSource(
+      let reply = addSource(
         vcpu: b, task: -1, action: .complete, handlerNs: hop, arrival: nil, metric: metric, rng: sourceRNG)
+      tasks[Int(task)].with(RequestServer.self) { $0.replySource = reply }
       _ = addSource(
         vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: arrival, next: toGuest, metric: metric,
         rng: sourceRNG)
     case .netStream(let hop, let process, let backend):
-      var t = GuestTask(kind: .server, vcpu: Int32(v), realtime: spec.realtime, metric: Int32(metric), rng: taskRNG)
-      t.service = .constant(process)
-      let task = addTask(t, hints: spec)
+      let task = addTask(
+        .server(RequestServer(service: .constant(process))), vcpu: v, realtime: rt, metric: metric, rng: taskRNG,
+        hints: spec)
       let b = backendVCPU(backend)
       let toGuest = addSource(
         vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
       let out = addSource(
         vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: nil, next: toGuest, metric: metric,
         rng: sourceRNG)
-      tasks[Int(task)].replySource = addSource(
+      let reply = addSource(
         vcpu: b, task: -1, action: .repeatStream, handlerNs: hop, arrival: nil, next: out, metric: metric,
         rng: sourceRNG)
+      tasks[Int(task)].with(RequestServer.self) { $0.replySource = reply }
       streamKicks.append(out)
     }
   }
 
-  /// Work given to a burner; refilled whenever it runs out (it never blocks).
-  static let burnerWork: Int64 = 1 << 60
-
-  /// Arm every recurring source at its first arrival; start `phases` tasks at their first step.
-  func startSources() {
+  /// Time 0: arm every recurring source at its first arrival, kick streams, start scripts and
+  /// `phases` tasks at their first step (or at their workload's phase offset).
+  func start() {
     for s in sources.indices {
       guard let arrival = sources[s].arrival else { continue }
-      let spec = workloadSpec(forMetric: Int(sources[s].metric))
+      let offset = spec(ofMetric: Int(sources[s].metric)).phaseNs
       var first: Int64
       switch arrival {
       case .periodic(let period):
-        first = spec.phaseNs ?? sources[s].rng.below(period)
+        first = offset ?? sources[s].rng.below(period)
       case .poisson(let mean):
-        first = (spec.phaseNs ?? 0) + sources[s].rng.exponential(mean: mean)
+        first = (offset ?? 0) + sources[s].rng.exponential(mean: mean)
       case .jittered(let period):
-        sources[s].periodStart = spec.phaseNs ?? 0
+        sources[s].periodStart = offset ?? 0
         first = sources[s].periodStart + sources[s].rng.below(period)
       }
-      queue.push(time: first, kind: .source, target: Int32(s), token: sources[s].gen)
+      host.armSource(s, at: first, token: sources[s].gen)
     }
     for s in streamKicks { armOneShot(Int(s), at: 0) }
-    for t in tasks.indices where tasks[t].kind == .script {
-      tasks[t].timerStart = workloadSpec(forMetric: Int(tasks[t].metric)).phaseNs ?? 0
-      tasks[t].iterationStart = tasks[t].timerStart
-      if tasks[t].timerStart > 0 {
-        tasks[t].stepIndex = -1
-        armOneShot(Int(tasks[t].timerSource), at: tasks[t].timerStart)
-      } else {
-        advanceScript(t)
+    for t in tasks.indices {
+      guard case .script(let run) = tasks[t].behaviour else { continue }
+      let start = spec(ofMetric: Int(tasks[t].metric)).phaseNs ?? 0
+      tasks[t].with(ScriptRun.self) {
+        $0.timerStart = start
+        $0.iterationStart = start
       }
+      if start > 0 { armOneShot(Int(run.timerSource), at: start) } else { advanceScript(t) }
     }
-    for t in tasks.indices where tasks[t].kind == .phases {
-      let start = workloadSpec(forMetric: Int(tasks[t].metric)).phaseNs ?? 0
-      tasks[t].phaseIndex = -1
-      if start > 0 {
-        armOneShot(Int(tasks[t].timerSource), at: start)
-      } else {
-        advancePhase(t)
-      }
+    for t in tasks.indices {
+      guard case .phases(let cycle) = tasks[t].behaviour else { continue }
+      let start = spec(ofMetric: Int(tasks[t].metric)).phaseNs ?? 0
+      if start > 0 { armOneShot(Int(cycle.timerSource), at: start) } else { advancePhase(t) }
     }
   }
 
-  func workloadSpec(forMetric m: Int) -> WorkloadSpec {
-    let counters = metrics.workloads[m]
-    return config.domains[counters.domain].workloads[counters.specIndex]
-  }
-
-  func armOneShot(_ s: Int, at time: Int64) {
-    sources[s].gen &+= 1
-    queue.push(time: time, kind: .source, target: Int32(s), token: sources[s].gen)
+  func spec(ofMetric m: Int) -> WorkloadSpec {
+    domains[workloads[m].domain].workloads[workloads[m].specIndex]
   }
 }

@@ -1,11 +1,11 @@
 /// The guest side of the boost proposal: `dont_desched` around real-time jobs, and spinlocks shared
 /// by a domain's vCPUs (with lock-holder preemption, the problem `dont_desched` is meant to avoid).
-extension Engine {
+extension GuestWorld {
   /// The guest sets or clears its `dont_desched` flag; the policy is told.
   func setDontDesched(_ v: Int, _ value: Bool) {
     guard guests[v].dontDesched != value else { return }
     guests[v].dontDesched = value
-    guestAware?.guestNotification(value ? .dontDeschedSet : .dontDeschedCleared, vcpu: VCPUID(v), now: now)
+    host.notify(value ? .dontDeschedSet : .dontDeschedCleared, vcpu: v)
   }
 
   /// A `dont_desched` real-time job (or critical section) ended with nothing more queued: clear the
@@ -13,29 +13,31 @@ extension Engine {
   func jobSectionEnded(_ t: Int) {
     let v = Int(tasks[t].vcpu)
     setDontDesched(v, false)
-    if tasks[t].deboostYield && guests[v].onCPU { yieldVCPU(v) }
+    if tasks[t].deboostYield && guests[v].onCPU { host.yield(v) }
   }
 
   /// A spinlock task finished its current stretch: outside → request the lock (take it if free,
   /// else spin); inside → release it and start the next outside stretch.
   func lockPhaseDone(_ t: Int) {
-    let lock = Int(tasks[t].metric)
-    switch tasks[t].lockPhase {
+    guard let loop = tasks[t].state(LockLoop.self) else { return }
+    let lock = Int(loop.lock)
+    let m = Int(tasks[t].metric)
+    switch loop.phase {
     case .outside:
-      metrics.workloads[lock].released += 1
-      tasks[t].lockRequested = now
+      workloads[m].released += 1
+      tasks[t].with(LockLoop.self) { $0.requestedAt = now }
       if locks[lock] < 0 {
         acquireLock(t)
       } else {
-        tasks[t].lockPhase = .spinning
-        tasks[t].remaining = Engine.burnerWork
+        tasks[t].with(LockLoop.self) { $0.phase = .spinning }
+        tasks[t].remaining = GuestWorld.burnerWork
       }
     case .inside:
-      metrics.workloads[lock].completed += 1
+      workloads[m].completed += 1
       locks[lock] = -1
-      tasks[t].lockPhase = .outside
-      tasks[t].remaining = tasks[t].serviceNs
-      if tasks[t].irqsOff { setSectionMask(Int(tasks[t].vcpu), false) }
+      tasks[t].with(LockLoop.self) { $0.phase = .outside }
+      tasks[t].remaining = loop.outsideNs
+      if loop.irqsOff { setSectionMask(Int(tasks[t].vcpu), false) }
       if tasks[t].dontDesched { jobSectionEnded(t) }
       handOver(lock, releasedBy: t)
     case .spinning:
@@ -47,32 +49,34 @@ extension Engine {
   func setSectionMask(_ v: Int, _ masked: Bool) {
     guests[v].sectionMasked = masked
     guests[v].irqsMasked = masked
-    guestAware?.guestNotification(masked ? .interruptsMasked : .interruptsUnmasked, vcpu: VCPUID(v), now: now)
+    host.notify(masked ? .interruptsMasked : .interruptsUnmasked, vcpu: v)
   }
 
   /// Take the lock now: the critical section starts.
   func acquireLock(_ t: Int) {
-    let lock = Int(tasks[t].metric)
-    locks[lock] = Int32(t)
-    metrics.workloads[lock].response.record(now - tasks[t].lockRequested)
-    tasks[t].lockPhase = .inside
-    tasks[t].remaining = tasks[t].insideNs
+    guard let loop = tasks[t].state(LockLoop.self) else { return }
+    locks[Int(loop.lock)] = Int32(t)
+    workloads[Int(tasks[t].metric)].response.record(now - loop.requestedAt)
+    tasks[t].with(LockLoop.self) { $0.phase = .inside }
+    tasks[t].remaining = loop.insideNs
     let v = Int(tasks[t].vcpu)
-    if tasks[t].irqsOff { setSectionMask(v, true) }
+    if loop.irqsOff { setSectionMask(v, true) }
     if tasks[t].dontDesched { setDontDesched(v, true) }
   }
 
   /// The lock is free: the first spinner that is spinning on a pCPU right now takes it; spinners
   /// that are not running take it, if still free, when they next run.
   func handOver(_ lock: Int, releasedBy holder: Int) {
-    for t in tasks.indices where tasks[t].kind == .spinlock && Int(tasks[t].metric) == lock {
-      guard t != holder, tasks[t].lockPhase == .spinning else { continue }
+    for t in tasks.indices where t != holder {
+      guard case .spinlock(let loop) = tasks[t].behaviour, Int(loop.lock) == lock, loop.phase == .spinning else {
+        continue
+      }
       let v = Int(tasks[t].vcpu)
       guard guests[v].onCPU && Int(guests[v].activeTask) == t && !guests[v].inHandler else { continue }
-      guestAdvance(v)
+      advance(v)
       acquireLock(t)
       guests[v].progressGen &+= 1
-      guestPick(v)
+      pick(v)
       return
     }
   }
