@@ -113,7 +113,7 @@ enum BenchCase: String, CaseIterable, ExpressibleByArgument {
     figures.simulatedS = Double(config.durationNs) / 1e9
     var engine: Engine?
     let startup = clock.measure {
-      engine = Engine(config: config, policy: Credit2Scheduler())
+      engine = Engine(config: config, policy: try! PolicyRegistry.lookup("credit2")!.instantiate())
       if self == .host32Traced { engine!.addListener(CountingListener()) }
       engine!.start()
     }

@@ -20,9 +20,9 @@ public enum Build {
       topology: topology, domains: domains, durationNs: Int64(seconds * 1e9), warmupNs: warmup, seed: seed)
   }
 
-  /// A credit2 instance with tunable overrides.
-  public static func credit2(_ overrides: [String: ParameterValue] = [:]) -> Credit2Scheduler {
-    Credit2Scheduler(parameters: try! ParameterSet(specs: Credit2Scheduler.parameterSpecs, overrides: overrides))
+  /// A credit2 instance with tunable overrides (tests that read its state cast it to `Credit2`).
+  public static func credit2(_ overrides: [String: ParameterValue] = [:]) -> any SchedulerPolicy {
+    try! PolicyRegistry.lookup("credit2")!.instantiate(overrides)
   }
 
   public static func run(

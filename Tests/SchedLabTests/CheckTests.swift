@@ -11,19 +11,18 @@ import Testing
   import FoundationXML
 #endif
 
-/// credit2 with a bug: every vCPU burns credit as if it had the default weight.
-final class WeightBlindCredit2: Credit2Scheduler {
-  override var name: String { "credit2-weight-blind" }
-
-  override func initialize(context: SchedContext) {
-    super.initialize(context: context)
-    for v in unitWeight.indices { unitWeight[v] = 256 }
-    for d in domains.indices { domains[d].weight = 256 }
+/// credit2 with a bug: every vCPU burns credit as if it had the default weight (a credit2 extension,
+/// as boost is one).
+final class WeightBlind: Credit2Extension {
+  func initialize(_ scheduler: Credit2Scheduler<WeightBlind>, context: SchedContext) {
+    for v in scheduler.unitWeight.indices { scheduler.unitWeight[v] = 256 }
+    for d in scheduler.domains.indices { scheduler.domains[d].weight = 256 }
   }
 
   static let weightBlind = PolicyDescriptor(
     name: "credit2-weight-blind", summary: "credit2 ignoring weights (a test's deliberate bug)", weights: .perVCPU,
-    parameters: Credit2Scheduler.parameterSpecs, make: { WeightBlindCredit2(parameters: $0) })
+    parameters: Credit2Tunables.specs,
+    make: { Credit2Scheduler(parameters: $0, name: "credit2-weight-blind", extension: WeightBlind()) })
 }
 
 /// `schedlab check`: expectations, verdicts, baselines, seeds, XFAIL/XPASS and JUnit.
@@ -60,7 +59,7 @@ final class WeightBlindCredit2: Credit2Scheduler {
     // The whole suite, as `schedlab check scenarios/suite` would run it with this policy plugged in.
     let all = try FileManager.default.contentsOfDirectory(atPath: Self.suite).filter { $0.hasSuffix(".yaml") }.sorted()
       .map { try ScenarioLoader.load(path: Self.suite + $0) }
-    let bad = try Checker.check(all, options: .init(policy: WeightBlindCredit2.weightBlind, jobs: 2))
+    let bad = try Checker.check(all, options: .init(policy: WeightBlind.weightBlind, jobs: 2))
     let failures = bad.filter { $0.verdict == .fail }
     let weights = try #require(
       failures.first { $0.scenario == "p02-weights" && $0.expectation.name == "heavy gets 2/3" })

@@ -10,16 +10,16 @@ import Testing
   var engines: [Engine] = []
 
   /// The default `credit2-boost` with overrides.
-  func boost(_ overrides: [String: ParameterValue] = [:]) -> Credit2BoostScheduler {
-    Credit2BoostScheduler(
-      parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters, overrides: overrides),
+  func boost(_ overrides: [String: ParameterValue] = [:]) -> Credit2Boost {
+    Credit2Boost(
+      parameters: try! ParameterSet(specs: Credit2Boost.boostDescriptor.parameters, overrides: overrides),
       name: "credit2-boost")
   }
 
   /// `credit2-boost-proposal` (the split reading) with overrides.
-  func proposal(_ overrides: [String: ParameterValue] = [:]) -> Credit2BoostScheduler {
-    Credit2BoostScheduler(
-      parameters: try! ParameterSet(specs: Credit2BoostScheduler.proposalDescriptor.parameters, overrides: overrides),
+  func proposal(_ overrides: [String: ParameterValue] = [:]) -> Credit2Boost {
+    Credit2Boost(
+      parameters: try! ParameterSet(specs: Credit2Boost.proposalDescriptor.parameters, overrides: overrides),
       name: "credit2-boost-proposal")
   }
 
@@ -42,19 +42,19 @@ import Testing
     started(burners(2), policy)
     let ms = Nanos.ms(1)
     // Initial assignment: 25% of 10 ms to the boost bucket, the rest normal.
-    #expect(policy.boostCredit[0] == 2 * ms + ms / 2)
+    #expect(policy.boost.credit[0] == 2 * ms + ms / 2)
     #expect(policy.credit[0] == 7 * ms + ms / 2)
     // A reset refills the bucket (no carry-over) and clips normal credit at 7.5 + 0.5 ms.
     policy.credit[0] = 3 * ms
-    policy.boostCredit[0] = 1 * ms
+    policy.boost.credit[0] = 1 * ms
     policy.resetCredit(0, snext: 0, now: 0)
-    #expect(policy.boostCredit[0] == 2 * ms + ms / 2)
+    #expect(policy.boost.credit[0] == 2 * ms + ms / 2)
     #expect(policy.credit[0] == 8 * ms)
     // The per-domain maximum bounds the bucket.
-    policy.maxBoostCredit[0] = ms
+    policy.ext.maxBoostCredit[0] = ms
     policy.credit[0] = 0
     policy.resetCredit(0, snext: 0, now: 0)
-    #expect(policy.boostCredit[0] == ms)
+    #expect(policy.boost.credit[0] == ms)
     #expect(policy.credit[0] == 9 * ms)
   }
 
@@ -62,10 +62,10 @@ import Testing
     let policy = boost(["boost_charge": .choice("earmark")])
     started(burners(2), policy)
     #expect(policy.credit[0] == Nanos.ms(10))
-    #expect(policy.boostCredit[0] == Nanos.us(2500))
-    policy.boosted[0] = true
-    policy.burnBoostCredit(0, time: Nanos.us(100), now: 0)
-    #expect(policy.boostCredit[0] == Nanos.us(2400))
+    #expect(policy.boost.credit[0] == Nanos.us(2500))
+    policy.boost.boosted[0] = true
+    policy.ext.burnBoostCredit(policy, 0, time: Nanos.us(100), now: 0)
+    #expect(policy.boost.credit[0] == Nanos.us(2400))
     #expect(policy.credit[0] == Nanos.us(9900))
   }
 
@@ -76,8 +76,8 @@ import Testing
     #expect(policy.runqueues[0].runq == [0, 1, 2, 3])
     for v in [2, 3] {
       policy.runqRemove(v)
-      policy.boosted[v] = true
-      policy.boostCredit[v] = Nanos.us(v == 2 ? 100 : 900)
+      policy.boost.boosted[v] = true
+      policy.boost.credit[v] = Nanos.us(v == 2 ? 100 : 900)
       policy.runqInsert(v)
     }
     policy.runqRemove(0)
@@ -148,17 +148,17 @@ import Testing
       engine.setGuestHints(v, dontDesched: true)
       // The waiting burner now has far more credit: credit2 would preempt at the next decision.
       policy.credit[other] = policy.credit[v.index] + Nanos.ms(5)
-      #expect(policy.aboutToPreempt(v.index, now: engine.now) == enabled)
-      #expect(policy.boosted[v.index] == enabled)
-      #expect(policy.vcpuStats[v.index][.boostsDontDesched] == (enabled ? 1 : 0))
+      #expect(policy.ext.aboutToPreempt(policy, v.index, now: engine.now) == enabled)
+      #expect(policy.boost.boosted[v.index] == enabled)
+      #expect(policy.ext.vcpuStats[v.index][.boostsDontDesched] == (enabled ? 1 : 0))
     }
     let policy = boost()
     let engine = started(burners(2), policy)
     engine.run(until: Nanos.us(100))
     let v = policy.context.current(PCPUID(0))!
     engine.setGuestHints(v, interruptsMasked: true)
-    #expect(policy.aboutToPreempt(v.index, now: engine.now))
-    #expect(policy.vcpuStats[v.index][.boostsMasked] == 1)
+    #expect(policy.ext.aboutToPreempt(policy, v.index, now: engine.now))
+    #expect(policy.ext.vcpuStats[v.index][.boostsMasked] == 1)
   }
 
   /// Interpretation 8, the fix: the hook used to fire at every slice end of a runnable vCPU, so a
@@ -171,7 +171,7 @@ import Testing
     let policy = boost()
     let r = Build.run(config, policy)
     #expect(r.domain("alone").policyCounters.first { $0.name == "boosts_dont_desched" }!.value == 0)
-    #expect(policy.vcpuStats[0][.boostsDontDesched] == 0)
+    #expect(policy.ext.vcpuStats[0][.boostsDontDesched] == 0)
   }
 
   /// The abuser of scenario (e) keeps `dont_desched` set forever. Each boost ends exactly once
@@ -205,12 +205,12 @@ import Testing
     let engine = started(burners(2), policy)
     engine.run(until: Nanos.us(100))
     let v = policy.context.current(PCPUID(0))!.index
-    policy.boost(v, trigger: .interrupt, now: engine.now)
-    policy.boostCredit[v] = Nanos.us(10)
+    policy.ext.boost(v, trigger: .interrupt, now: engine.now)
+    policy.boost.credit[v] = Nanos.us(10)
     let start = engine.now
-    policy.deboost(v, reason: .interval, now: start + Nanos.us(20))
-    let stats = policy.vcpuStats[v]
-    #expect(!policy.boosted[v])
+    policy.ext.deboost(v, reason: .interval, now: start + Nanos.us(20))
+    let stats = policy.ext.vcpuStats[v]
+    #expect(!policy.boost.boosted[v])
     #expect(
       stats[.boostExhaustions] + stats[.deboostInterval] == 1,
       "\(stats[.boostExhaustions]) + \(stats[.deboostInterval])")
@@ -224,13 +224,13 @@ import Testing
     let engine = started(burners(2), policy)
     engine.run(until: Nanos.us(100))
     let v = policy.context.current(PCPUID(0))!.index
-    policy.boostCredit[v] = Nanos.us(10)
-    policy.boost(v, trigger: .interrupt, now: engine.now)
-    #expect(policy.boosted[v])
+    policy.boost.credit[v] = Nanos.us(10)
+    policy.ext.boost(v, trigger: .interrupt, now: engine.now)
+    #expect(policy.boost.boosted[v])
     engine.run(until: engine.now + Nanos.us(50))
-    #expect(!policy.boosted[v])
-    #expect(policy.vcpuStats[v][.boostExhaustions] == 1)
-    #expect(policy.vcpuStats[v][.boostedNs] <= Nanos.us(11))
+    #expect(!policy.boost.boosted[v])
+    #expect(policy.ext.vcpuStats[v][.boostExhaustions] == 1)
+    #expect(policy.ext.vcpuStats[v][.boostedNs] <= Nanos.us(11))
   }
 
   @Test func deboostRules() {
@@ -239,26 +239,26 @@ import Testing
     engine.run(until: Nanos.ms(1))
     let v = policy.context.current(PCPUID(0))!
     // Handler return de-boosts only with dont_desched clear.
-    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    policy.ext.boost(v.index, trigger: .interrupt, now: engine.now)
     engine.setGuestHints(v, dontDesched: true)
     policy.guestNotification(.handlerReturned, vcpu: v, now: engine.now)
-    #expect(policy.boosted[v.index])
+    #expect(policy.boost.boosted[v.index])
     policy.guestNotification(.interruptsUnmasked, vcpu: v, now: engine.now)
-    #expect(policy.boosted[v.index])
+    #expect(policy.boost.boosted[v.index])
     engine.setGuestHints(v, dontDesched: false)
     policy.guestNotification(.interruptsUnmasked, vcpu: v, now: engine.now)
-    #expect(!policy.boosted[v.index])
-    #expect(policy.vcpuStats[v.index][.deboostUnmask] == 1)
+    #expect(!policy.boost.boosted[v.index])
+    #expect(policy.ext.vcpuStats[v.index][.deboostUnmask] == 1)
     // A yield de-boosts.
-    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    policy.ext.boost(v.index, trigger: .interrupt, now: engine.now)
     policy.yield(v, now: engine.now)
-    #expect(!policy.boosted[v.index])
-    #expect(policy.vcpuStats[v.index][.deboostYield] == 1)
+    #expect(!policy.boost.boosted[v.index])
+    #expect(policy.ext.vcpuStats[v.index][.deboostYield] == 1)
     // The interval ends a boost (its timer).
-    policy.boost(v.index, trigger: .interrupt, now: engine.now)
+    policy.ext.boost(v.index, trigger: .interrupt, now: engine.now)
     engine.run(until: engine.now + Nanos.us(501))
-    #expect(!policy.boosted[v.index])
-    #expect(policy.vcpuStats[v.index][.deboostInterval] == 1)
+    #expect(!policy.boost.boosted[v.index])
+    #expect(policy.ext.vcpuStats[v.index][.deboostInterval] == 1)
   }
 
   @Test func exhaustionWithDontDeschedWarnsAndCounts() {
@@ -269,17 +269,17 @@ import Testing
     engine.run(until: Nanos.ms(1))
     let v = policy.context.current(PCPUID(0))!
     engine.setGuestHints(v, dontDesched: true)
-    policy.boost(v.index, trigger: .dontDesched, now: engine.now)
-    policy.boostCredit[v.index] = Nanos.us(10)
+    policy.ext.boost(v.index, trigger: .dontDesched, now: engine.now)
+    policy.boost.credit[v.index] = Nanos.us(10)
     policy.burnCredits(v.index, now: engine.now + Nanos.us(20))
-    #expect(!policy.boosted[v.index])
-    #expect(policy.boostStats[.boostExhaustionsDontDesched] == 1)
-    #expect(policy.vcpuStats[v.index][.boostExhaustionsDontDesched] == 1)
+    #expect(!policy.boost.boosted[v.index])
+    #expect(policy.ext.boostStats[.boostExhaustionsDontDesched] == 1)
+    #expect(policy.ext.vcpuStats[v.index][.boostExhaustionsDontDesched] == 1)
     #expect(engine.log.last?.contains("ran out of boost credit with dont_desched set") == true)
     // No credit, no boost.
-    policy.boost(v.index, trigger: .dontDesched, now: engine.now)
-    #expect(!policy.boosted[v.index])
-    #expect(policy.vcpuStats[v.index][.boostsDeniedNoCredit] == 1)
+    policy.ext.boost(v.index, trigger: .dontDesched, now: engine.now)
+    #expect(!policy.boost.boosted[v.index])
+    #expect(policy.ext.vcpuStats[v.index][.boostsDeniedNoCredit] == 1)
   }
 
   @Test func controlCallPrivileges() {
@@ -297,7 +297,7 @@ import Testing
       call(
         dom0, "set_boost", guest, [ControlArgument("ratio_permille", 500), ControlArgument("max_credit_ns", 1_000_000)]
       ).isOK)
-    #expect(policy.ratioPermille[1] == 500 && policy.maxBoostCredit[1] == 1_000_000)
+    #expect(policy.ext.ratioPermille[1] == 500 && policy.ext.maxBoostCredit[1] == 1_000_000)
     #expect(call(dom0, "get_counters", other).isOK)
     // A guest may read its own counters and parameters only.
     #expect(call(guest, "get_counters", guest).isOK)
@@ -314,16 +314,16 @@ import Testing
       }
     }
     // Refused calls changed nothing and were counted, per caller and in total.
-    #expect(policy.ratioPermille[1] == 500)
+    #expect(policy.ext.ratioPermille[1] == 500)
     #expect(policy.domains[1].weight == 256)
-    #expect(policy.boostStats[.refusedControlCalls] == 4)
-    #expect(policy.refusedByCaller[1] == 4)
+    #expect(policy.ext.boostStats[.refusedControlCalls] == 4)
+    #expect(policy.ext.refusedByCaller[1] == 4)
     // Bad arguments are EINVAL, and also change nothing.
     if case .invalid = call(dom0, "set_boost", guest, [ControlArgument("ratio_permille", 2000)]) {
     } else {
       Issue.record("expected EINVAL")
     }
-    #expect(policy.ratioPermille[1] == 500)
+    #expect(policy.ext.ratioPermille[1] == 500)
   }
 
   /// With boost off, credit2-boost is credit2, decision for decision.
@@ -344,7 +344,7 @@ import Testing
   func boostedRunsKeepASaturatedServerFair(mode: String, fair isFair: Bool) throws {
     var scenario = try ScenarioLoader.load(path: packageRoot + "/scenarios/suite/p08-server-saturated.yaml")
     scenario.simulation.durationNs = Nanos.s(4)
-    let policy = try Credit2BoostScheduler.boostDescriptor.instantiate(["boosted_run_ratelimit": .choice(mode)])
+    let policy = try Credit2Boost.boostDescriptor.instantiate(["boosted_run_ratelimit": .choice(mode)])
     let r = Engine(config: scenario.simulation, policy: policy).run()
     let share = r.share("web")
     let fair = 2.0 / 18.0 * 4

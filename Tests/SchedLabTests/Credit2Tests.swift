@@ -5,13 +5,16 @@ import Testing
 @testable import SchedLabPolicies
 
 /// credit2's rules (reference §2, xen/common/sched/credit2.c), pinned by small hand-computed cases.
+/// credit2 itself, with its state open to the tests that reach inside.
+func credit2State(_ overrides: [String: ParameterValue] = [:]) -> Credit2 { Build.credit2(overrides) as! Credit2 }
+
 @Suite final class Credit2Tests {
   /// Engines stay alive for the whole test: a policy holds its engine unowned.
   var engines: [Engine] = []
 
   /// An engine at time 0 with every vCPU inserted and woken, before any event ran.
   @discardableResult
-  func started(_ config: SimulationConfig, _ policy: Credit2Scheduler) -> Engine {
+  func started(_ config: SimulationConfig, _ policy: Credit2) -> Engine {
     let engine = Engine(config: config, policy: policy)
     engine.start()
     engines.append(engine)
@@ -19,7 +22,7 @@ import Testing
   }
 
   @Test func burnIsScaledByWeightWithResidual() {
-    let policy = Build.credit2()
+    let policy = credit2State()
     let config = Build.config(
       Build.host(1, 1),
       [
@@ -28,7 +31,7 @@ import Testing
         DomainConfig(name: "w100", weight: 100, workloads: [Build.burner()]),
       ])
     started(config, policy)
-    let start = Credit2Scheduler.creditInit
+    let start = Credit2Constants.creditInit
     // max_weight is 256: the heaviest burns 1 credit/ns, half its weight 2/ns.
     policy.timeToCredit(0, time: 1000)
     #expect(policy.credit[0] == start - 1000)
@@ -59,7 +62,7 @@ import Testing
   }
 
   @Test func resetAddsInitClipsCarryoverAndKeepsDeficits() {
-    let policy = Build.credit2()
+    let policy = credit2State()
     let config = Build.config(
       Build.host(1, 1), (0..<3).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) })
     started(config, policy)
@@ -109,7 +112,7 @@ import Testing
     #expect(b.maxNs == 0)
   }
 
-  func twoPinnedBurnersAndASleeper(_ policy: Credit2Scheduler) -> Engine {
+  func twoPinnedBurnersAndASleeper(_ policy: Credit2) -> Engine {
     let config = Build.config(
       Build.host(1, 2),
       [
@@ -123,7 +126,7 @@ import Testing
   }
 
   @Test func tickleScoreIsCreditDifferenceLessMigrateResist() {
-    let policy = Build.credit2()
+    let policy = credit2State()
     let engine = twoPinnedBurnersAndASleeper(policy)
     let b = 2
     let ownCPU = policy.context.processor(VCPUID(b)).index
@@ -139,7 +142,7 @@ import Testing
 
   @Test func aUnitWithinRatelimitCannotBePreempted() {
     // ratelimit 10 ms: at 5 ms the burners have run less than 10 ms − 50 us.
-    let policy = Build.credit2(["ratelimit_us": .integer(10_000)])
+    let policy = credit2State(["ratelimit_us": .integer(10_000)])
     let engine = twoPinnedBurnersAndASleeper(policy)
     let cur = policy.context.current(PCPUID(0))!.index
     policy.credit[2] = policy.credit[cur] + Nanos.ms(5)
@@ -148,7 +151,7 @@ import Testing
   }
 
   @Test func runqIsSortedByCreditWithFIFOTies() {
-    let policy = Build.credit2()
+    let policy = credit2State()
     let config = Build.config(
       Build.host(1, 1), (0..<4).map { DomainConfig(name: "d\($0)", workloads: [Build.burner()]) })
     started(config, policy)
@@ -168,7 +171,7 @@ import Testing
     ("cpu", 8), ("core", 4), ("socket", 2), ("node", 2), ("all", 1),
   ])
   func runqueueArrangements(arrangement: String, expected: Int) {
-    let policy = Build.credit2(["runqueue": .choice(arrangement)])
+    let policy = credit2State(["runqueue": .choice(arrangement)])
     started(Build.config(Build.host(2, 2, 2), [DomainConfig(name: "x", workloads: [])]), policy)
     #expect(policy.runqueues.count == expected)
     // SMT siblings always share a runqueue.
@@ -178,7 +181,7 @@ import Testing
   }
 
   @Test func allIsStillCappedAt16CPUsPerRunqueue() {
-    let policy = Build.credit2(["runqueue": .choice("all")])
+    let policy = credit2State(["runqueue": .choice("all")])
     started(Build.config(Build.host(2, 16, 1), [DomainConfig(name: "x", workloads: [])]), policy)
     #expect(policy.runqueues.count == 2)
     #expect(policy.runqueues.allSatisfy { $0.nrCPUs == 16 })
@@ -211,7 +214,7 @@ import Testing
   }
 
   @Test func adjustRejectsOutOfRangeAndAppliesWeights() throws {
-    let policy = Build.credit2()
+    let policy = credit2State()
     started(Build.config(Build.host(1, 1), [DomainConfig(name: "x", vcpus: 2, workloads: [])]), policy)
     #expect(throws: PolicyError.self) { try policy.adjust(DomainID(0), weight: 0, capPercent: nil, now: 0) }
     #expect(throws: PolicyError.self) { try policy.adjust(DomainID(0), weight: nil, capPercent: 201, now: 0) }
@@ -255,7 +258,7 @@ extension Credit2FidelityTests {
       [DomainConfig(name: "idle")]
         + (1...3).map { DomainConfig(name: "b\($0)", hardAffinity: pinned, workloads: [Build.burner()]) },
       seconds: 1)
-    let policy = Build.credit2()
+    let policy = credit2State()
     let engine = Engine(config: config, policy: policy)
     engine.start()
     engine.run(until: Nanos.ms(100))

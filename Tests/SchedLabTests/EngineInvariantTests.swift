@@ -27,7 +27,7 @@ import Testing
   /// Run `config` under credit2 with the checker: a waiting vCPU may see an idle pCPU of its own
   /// runqueue (and hard affinity) for at most one MAX_TIMER (10 ms).
   func checkCredit2(_ config: SimulationConfig) {
-    let policy = Build.credit2()
+    let policy = credit2State()
     let checker = InvariantChecker(graceNs: Nanos.ms(10)) { v, p in
       policy.unitRunqueue[v.index] == policy.cpuRunqueue[p.index]
     }

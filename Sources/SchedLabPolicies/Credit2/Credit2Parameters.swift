@@ -6,8 +6,12 @@ public enum RunqueueArrangement: String, ParameterOption {
 }
 
 extension Credit2Scheduler {
+  static var parameterSpecs: [ParameterSpec] { Credit2Tunables.specs }
+}
+
+enum Credit2Tunables {
   /// Tunables, named as Xen's boot options and sysctls, with Xen's defaults.
-  public static let parameterSpecs: [ParameterSpec] = [
+  static let specs: [ParameterSpec] = [
     ParameterSpec(
       "ratelimit_us", .integer(0...500_000), default: .integer(1000),
       "sched_ratelimit_us: minimum run before a unit can be preempted (0 = off)", rule: ratelimitRule),

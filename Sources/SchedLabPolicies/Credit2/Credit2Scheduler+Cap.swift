@@ -9,7 +9,7 @@ extension Credit2Scheduler {
     domains[i].capPercent = capPercent
     for v in context.vcpus(of: d) { unitCapped[v] = true }
     domains[i].totalBudget = capPeriodNs * Int64(capPercent) / 100
-    let quota = max(domains[i].totalBudget / Int64(domains[i].nrUnits), Self.minTimer)
+    let quota = max(domains[i].totalBudget / Int64(domains[i].nrUnits), Credit2Constants.minTimer)
     for v in context.vcpus(of: d) { budgetQuota[v] = quota }
     guard !wasCapped else { return }
     domains[i].budget = domains[i].totalBudget

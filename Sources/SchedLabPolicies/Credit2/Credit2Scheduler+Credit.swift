@@ -11,7 +11,7 @@ extension Credit2Scheduler {
     let value = time * rqMaxWeight[rq] + residual[v]
     residual[v] = value % w
     credit[v] -= value / w
-    if credit[v] < Self.creditMin { credit[v] = Self.creditMin }
+    if credit[v] < Credit2Constants.creditMin { credit[v] = Credit2Constants.creditMin }
   }
 
   /// `c2t`: how long unit `v` runs to burn `amount` credit.
@@ -25,13 +25,13 @@ extension Credit2Scheduler {
     guard delta > 0 else { return }
     let from = startTime[v]
     startTime[v] = now
-    if boosted[v] {
-      burnBoostCredit(v, time: delta, now: now)
-    } else if protectedUntil[v] > from {
+    if boosted(v) {
+      ext.burnBoostCredit(self, v, time: delta, now: now)
+    } else if protectedUntil(v) > from {
       // credit2-boost: the ratelimit-protected rest of a run a boost began is paid from the bucket.
-      let paid = min(now, protectedUntil[v]) - from
+      let paid = min(now, protectedUntil(v)) - from
       if delta > paid { timeToCredit(v, time: delta - paid) }
-      burnBoostCredit(v, time: paid, now: now)
+      ext.burnBoostCredit(self, v, time: paid, now: now)
     } else {
       timeToCredit(v, time: delta)
     }
@@ -45,14 +45,14 @@ extension Credit2Scheduler {
     context.trace(PolicyTraceEvent("credit_reset", vcpu: VCPUID(snext), detail: "runqueue \(rq)", value: Int64(rq)))
     // A unit at the floor gets a double increment, so it is back in the black (Xen computes
     // m = 1 + (-credit)/CREDIT_INIT).
-    let multiplier: Int64 = credit[snext] <= Self.creditMin ? 2 : 1
+    let multiplier: Int64 = credit[snext] <= Credit2Constants.creditMin ? 2 : 1
     for u in runqueues[rq].units {
       let v = Int(u)
       if context.isRunning(VCPUID(v)) {
         burnCredits(v, now: now)
         if hasCap(v) && budget[v] <= 0 { tickle(context.processor(VCPUID(v)).index) }
       }
-      assignCredit(v, increment: multiplier * Self.creditInit, now: now)
+      ext.assignCredit(self, v, increment: multiplier * Credit2Constants.creditInit, now: now)
       startTime[v] = now
     }
   }
@@ -60,8 +60,8 @@ extension Credit2Scheduler {
   /// `csched2_runtime`: the slice for `snext` on `cpu`: run until its credit would equal the best
   /// waiter's, within [min_time, MAX_TIMER], never beyond its cap budget.
   func runtime(_ snext: Int, cpu: Int, now: Int64) -> Int64 {
-    if boosted[snext] { return boostSlice(snext, now: now) }
-    var minTime = Self.minTimer
+    if boosted(snext) { return ext.boostSlice(self, snext, now: now) }
+    var minTime = Credit2Constants.minTimer
     if ratelimitNs > 0 {
       var r = ratelimitNs
       if context.isRunning(VCPUID(snext)) {
@@ -77,10 +77,10 @@ extension Credit2Scheduler {
     if waiter > 0 { rtCredit = credit[snext] - waiter }
     var time = rtCredit > 0 ? creditToTime(snext, amount: rtCredit) : 0
     if hasCap(snext) { time = min(time, budget[snext]) }
-    time = time < minTime ? minTime : min(time, Self.maxTimer)
-    if protectedUntil[snext] > now {
+    time = time < minTime ? minTime : min(time, Credit2Constants.maxTimer)
+    if protectedUntil(snext) > now {
       // A protected run ends when its boost bucket would run out (credit2-boost).
-      time = max(Nanos.us(1), min(time, creditToTime(snext, amount: boostCredit[snext])))
+      time = max(Nanos.us(1), min(time, creditToTime(snext, amount: boostCredit(snext))))
     }
     return time
   }

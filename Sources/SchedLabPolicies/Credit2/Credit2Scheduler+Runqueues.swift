@@ -178,7 +178,7 @@ extension Credit2Scheduler {
         "  rq\(rq.id) cpus \(rq.active) max_weight \(rqMaxWeight[rq.id]) load \(rq.load) b_avgload \(rq.bAvgload)")
       lines.append(
         "    runq: "
-          + rq.runq.map { "v\($0)(\(credit[Int($0)])\(boosted[Int($0)] ? " boost \(boostCredit[Int($0)])" : ""))" }
+          + rq.runq.map { "v\($0)(\(credit[Int($0)])\(boosted(Int($0)) ? " boost \(boostCredit(Int($0)))" : ""))" }
           .joined(separator: " "))
     }
     return lines.joined(separator: "\n")

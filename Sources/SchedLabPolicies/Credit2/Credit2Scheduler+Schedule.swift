@@ -21,7 +21,7 @@ extension Credit2Scheduler {
     let yielding = scurr >= 0 && yieldFlag[scurr]
     var snext = runqCandidate(rq, scurr: scurr, cpu: cpu, now: now)
     if snext != scurr && scurr >= 0 && !yielding && context.isRunnable(VCPUID(scurr))
-      && aboutToPreempt(scurr, now: now)
+      && mayBoost && ext.aboutToPreempt(self, scurr, now: now)
     {
       snext = runqCandidate(rq, scurr: scurr, cpu: cpu, now: now)
     }
@@ -34,15 +34,15 @@ extension Credit2Scheduler {
       if snext != scurr {
         runqRemove(snext)
         scheduled[snext] = true
-        dispatched(snext, now: now)
+        if mayBoost { ext.dispatched(self, snext, now: now) }
       } else {
         updateLoad(rq, unit: snext, change: 0, now: now)
       }
       runqueues[rq].idle.remove(pcpu)
       runqueues[rq].smtIdle = runqueues[rq].smtIdle.subtracting(context.topology.siblings(of: pcpu))
-      var top = resetCredit(of: snext)
-      if let head = runqueues[rq].runq.first { top = max(top, resetCredit(of: Int(head))) }
-      if top <= Self.creditReset {
+      var top = epochCredit(snext)
+      if let head = runqueues[rq].runq.first { top = max(top, epochCredit(Int(head))) }
+      if top <= Credit2Constants.creditReset {
         resetCredit(rq, snext: snext, now: now)
         balanceLoad(cpu: cpu, now: now)
       }
@@ -50,7 +50,7 @@ extension Credit2Scheduler {
       startTime[snext] = now
       tickledCPU[snext] = -1
       if context.processor(VCPUID(snext)) != pcpu {
-        credit[snext] += Self.migrateCompensation
+        credit[snext] += Credit2Constants.migrateCompensation
         stats[.migrateCompensations] += 1
       }
       return ScheduleDecision(next: VCPUID(snext), runtimeNs: runtime(snext, cpu: cpu, now: now))
@@ -73,9 +73,9 @@ extension Credit2Scheduler {
       // Ratelimit: a runnable unit that has run less than ratelimit keeps the pCPU (unless, in
       // credit2-boost, a boosted unit waits and the current one is not boosted).
       let boostWaits =
-        boostOverridesRatelimit && !boosted[scurr] && (runqueues[rq].runq.first.map { boosted[Int($0)] } ?? false)
-      let waived = ratelimitWaived[scurr]
-      ratelimitWaived[scurr] = false
+        mayBoost && boost.overridesRatelimit && !boosted(scurr)
+        && (runqueues[rq].runq.first.map { boosted(Int($0)) } ?? false)
+      let waived = takeRatelimitWaiver(scurr)
       if !yielding && ratelimitNs > 0 && context.isRunnable(current)
         && now - context.runstateEntryTime(current) < ratelimitNs && !boostWaits && !waived
       {

@@ -82,7 +82,7 @@ extension Credit2Scheduler {
     let busy = mask.subtracting(r.idle).subtracting(r.tickled)
     var best: Int64 = 0
     var target = -1
-    if busy.contains(own) && !boosted[v] {
+    if busy.contains(own) && !boosted(v) {
       let score = tickleScore(v, cpu: own.index, now: now)
       if score > best {
         // Xen takes its own pCPU at once when it lies in the unit's soft affinity, which, with no
@@ -93,7 +93,7 @@ extension Credit2Scheduler {
     }
     var cursor = busy.first
     while let cpu = cursor {
-      if cpu != own || boosted[v] {
+      if cpu != own || boosted(v) {
         let score = tickleScore(v, cpu: cpu.index, now: now)
         if score > best {
           best = score
@@ -116,14 +116,15 @@ extension Credit2Scheduler {
     guard let cur = context.current(PCPUID(cpu)) else { return -1 }
     let ran = now - context.runstateEntryTime(cur)
     let preemptable =
-      ratelimitNs <= Self.ratelimitTickleTolerance || ran > ratelimitNs - Self.ratelimitTickleTolerance
-      || (boostOverridesRatelimit && boosted[v] && !boosted[cur.index])
+      ratelimitNs <= Credit2Constants.ratelimitTickleTolerance
+      || ran > ratelimitNs - Credit2Constants.ratelimitTickleTolerance
+      || (mayBoost && boost.overridesRatelimit && boosted(v) && !boosted(cur.index))
     if !preemptable { return -1 }
     burnCredits(cur.index, now: now)
     var score = lead(v, over: cur.index)
-    if boosted[v] && !boosted[cur.index] && wouldBoostIfPreempted(cur.index) {
+    if boosted(v) && !boosted(cur.index) && ext.wouldBoostIfPreempted(cur.index) {
       // Preempting it would boost it (credit2-boost): the two would then rank by boost credit.
-      score = boostCredit[v] - boostCredit[cur.index]
+      score = boostCredit(v) - boostCredit(cur.index)
     }
     if cpu != context.processor(VCPUID(v)).index { score -= migrateResistNs }
     return score

@@ -1,4 +1,4 @@
-public import SchedLabCore
+import SchedLabCore
 
 /// `credit2`: Xen's default scheduler (`xen/common/sched/credit2.c`), reimplemented from its rules.
 ///
@@ -46,19 +46,20 @@ public import SchedLabCore
 /// runqueue scored on each wake-up that finds no idle one: O(pCPUs per runqueue); 11% on a mix with
 /// more short wakers). Ours, and already trimmed: the engine's event heap 32%, uniqueness checks of
 /// array writes 3%; reference counting across the policy/engine boundary is gone (it was 18%).
-public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
-  // MARK: Constants (credit2.c "Basic constants"), in ns.
-  static let creditInit: Int64 = Nanos.ms(10)
-  static let creditMin: Int64 = -creditInit
-  static let idleCredit: Int64 = creditMin - 1
-  static let creditReset: Int64 = 0
-  static let minTimer: Int64 = Nanos.us(500)
-  static let carryoverMax: Int64 = minTimer
-  static let maxTimer: Int64 = creditInit
-  static let migrateCompensation: Int64 = Nanos.us(50)
-  static let ratelimitTickleTolerance: Int64 = Nanos.us(50)
-
-  public var name: String { "credit2" }
+///
+/// Extension: the class is final and generic over a ``Credit2Extension`` (boost is one, composed,
+/// not a subclass); `Credit2` is credit2 itself.
+final class Credit2Scheduler<Ext: Credit2Extension>: SchedulerPolicy, PolicyStatistics {
+  /// The registry name it was made under.
+  let name: String
+  /// The extension: boost, or nothing (``PlainCredit2``).
+  let ext: Ext
+  /// Whether the extension may ever boost a unit. Read once: the policy's entry points are not
+  /// specialised for their extension (the engine calls them through the protocol), so the ranking
+  /// code tests this flag before asking the extension, and plain credit2 pays one branch.
+  let mayBoost: Bool
+  /// Boost state credit2 reads (the extension's; empty unless `mayBoost`).
+  let boost: BoostTable
   var context: SchedContext!
 
   // MARK: Tunables
@@ -94,19 +95,6 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
   /// The unit's weight (its domain's) and whether its domain is capped, kept flat for the hot path.
   var unitWeight: [Int64] = []
   var unitCapped: [Bool] = []
-  /// Boost state: used by the `credit2-boost` subclass only; in credit2 no unit is ever boosted.
-  var boosted: [Bool] = []
-  /// The unit's current run no longer has ratelimit protection (credit2-boost: a run its boost
-  /// began was de-boosted, or its protected time ran out of boost credit). Cleared at the next
-  /// scheduling decision.
-  var ratelimitWaived: [Bool] = []
-  /// Until when the unit's current run is paid from its boost bucket although it is no longer
-  /// boosted (credit2-boost, `boosted_run_ratelimit: bucket`); 0 when not. Credit2 never sets it.
-  var protectedUntil: [Int64] = []
-  var boostCredit: [Int64] = []
-  /// A boosted waker may preempt a non-boosted unit inside its ratelimit (credit2-boost only).
-  var boostOverridesRatelimit = false
-
   // MARK: Per-pCPU state
   var cpuRunqueue: [Int] = []
   var inflight: [Int64] = []
@@ -124,12 +112,11 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
   // MARK: Counters (Xen's SCHED_STAT_CRANK names where there is one)
   var stats = Counters<Credit2Counter>()
 
-  public static let descriptor = PolicyDescriptor(
-    name: "credit2",
-    summary: "Xen's credit2: credit in weighted ns, reset epochs, credit-difference slices, per-socket runqueues",
-    weights: .perVCPU, parameters: Credit2Scheduler.parameterSpecs, make: { Credit2Scheduler(parameters: $0) })
-
-  public init(parameters: ParameterSet) {
+  init(parameters: ParameterSet, name: String, extension ext: Ext) {
+    self.name = name
+    self.ext = ext
+    mayBoost = Ext.boosts
+    boost = ext.table ?? BoostTable()
     ratelimitNs = Nanos.us(parameters.integer("ratelimit_us"))
     migrateResistNs = Nanos.us(parameters.integer("migrate_resist_us"))
     capPeriodNs = Nanos.ms(parameters.integer("cap_period_ms"))
@@ -143,14 +130,10 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
     inflightCredit = parameters.boolean("inflight_credit")
   }
 
-  public convenience init() {
-    self.init(parameters: try! ParameterSet(specs: Credit2Scheduler.parameterSpecs))
-  }
-
   public func initialize(context: SchedContext) {
     self.context = context
     let n = context.vcpuCount
-    credit = Array(repeating: Self.creditInit, count: n)
+    credit = Array(repeating: Credit2Constants.creditInit, count: n)
     residual = Array(repeating: 0, count: n)
     startTime = Array(repeating: 0, count: n)
     unitRunqueue = Array(repeating: -1, count: n)
@@ -168,10 +151,6 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
     budgetQuota = Array(repeating: 0, count: n)
     unitWeight = (0..<n).map { Int64(context.weight(of: context.domain(of: VCPUID($0)))) }
     unitCapped = Array(repeating: false, count: n)
-    boosted = Array(repeating: false, count: n)
-    ratelimitWaived = Array(repeating: false, count: n)
-    protectedUntil = Array(repeating: 0, count: n)
-    boostCredit = Array(repeating: 0, count: n)
     inflight = Array(repeating: 0, count: context.pcpuCount)
     buildRunqueues()
     domains = (0..<context.domainCount).map { d in
@@ -182,10 +161,11 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
       let cap = context.capPercent(of: DomainID(d))
       if cap > 0 { enableCap(DomainID(d), capPercent: cap, now: 0) }
     }
+    ext.initialize(self, context: context)
   }
 
   /// `csched2_unit_insert`: pick a pCPU, then join that pCPU's runqueue.
-  public func insert(_ vcpu: VCPUID, now: Int64) {
+  func insert(_ vcpu: VCPUID, now: Int64) {
     context.setProcessor(vcpu, pickResource(vcpu, now: now))
     assign(vcpu.index, to: cpuRunqueue[context.processor(vcpu).index], now: now)
   }
@@ -193,14 +173,14 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
   @inline(__always) func weight(_ v: Int) -> Int64 { unitWeight[v] }
   @inline(__always) func hasCap(_ v: Int) -> Bool { unitCapped[v] }
 
-  public func timerFired(_ timer: TimerID, now: Int64) {
+  func timerFired(_ timer: TimerID, now: Int64) {
     switch timers.purpose(of: timer) {
     case .replenish(let d): replenishBudget(d, now: now)
-    case nil: preconditionFailure("credit2: \(timer) is not credit2's")
+    case nil: precondition(ext.timerFired(self, timer, now: now), "\(name): \(timer) is nobody's")
     }
   }
 
-  public func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws(PolicyError) {
+  func adjust(_ domain: DomainID, weight newWeight: Int?, capPercent: Int?, now: Int64) throws(PolicyError) {
     if let w = newWeight {
       guard (1...65535).contains(w) else { throw PolicyError("weight \(w) is outside 1...65535") }
       let old = domains[domain.index].weight
@@ -221,50 +201,66 @@ public class Credit2Scheduler: SchedulerPolicy, PolicyStatistics {
     }
   }
 
-  public func counters() -> [PolicyCounter] { stats.reported }
-  public func resetCounters() { stats = Counters() }
-
-  /// `csched2_unit_yield`: set the flag; `runq_candidate` reads it.
-  public func yield(_ vcpu: VCPUID, now: Int64) { yieldFlag[vcpu.index] = true }
-
-  // MARK: Hooks credit2-boost overrides (Swift overrides only what the class body declares)
-
-  /// A reset's credit for one unit: add the increment, clip to CREDIT_INIT + CARRYOVER_MAX.
-  func assignCredit(_ v: Int, increment: Int64, now: Int64) {
-    credit[v] = min(credit[v] + increment, Self.creditInit + Self.carryoverMax)
+  func counters() -> [PolicyCounter] { stats.reported + ext.counters() }
+  func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { ext.vcpuCounters(self, vcpu.index, now: now) }
+  func resetCounters() {
+    stats = Counters()
+    ext.resetCounters(now: context.now)
   }
 
-  /// The credit the reset condition reads (credit2: the unit's credit).
-  func resetCredit(of v: Int) -> Int64 { credit[v] }
+  /// `csched2_unit_yield`: set the flag; `runq_candidate` reads it (after the extension's yield).
+  func yield(_ vcpu: VCPUID, now: Int64) {
+    ext.yield(self, vcpu.index, now: now)
+    yieldFlag[vcpu.index] = true
+  }
 
-  /// The slice of a boosted unit; credit2 never boosts.
-  func boostSlice(_ v: Int, now: Int64) -> Int64 { Self.minTimer }
+  /// credit2's rule for a reset's credit: add the increment, clip to CREDIT_INIT + CARRYOVER_MAX.
+  func addCredit(_ v: Int, increment: Int64) {
+    credit[v] = min(credit[v] + increment, Credit2Constants.creditInit + Credit2Constants.carryoverMax)
+  }
 
-  /// A boosted unit burns its boost bucket, at the same weight-scaled rate.
-  func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+  /// Charge boost credit at the same weight-scaled rate as normal credit (the extension decides
+  /// when); returns whether the bucket is now empty.
+  func burnBucket(_ v: Int, time: Int64, bucket: inout Int64) -> Bool {
     let w = weight(v)
     let value = time * rqMaxWeight[unitRunqueue[v]] + residual[v]
     residual[v] = value % w
-    boostCredit[v] -= value / w
-    if boostCredit[v] <= 0 { boostCreditExhausted(v, now: now) }
+    bucket -= value / w
+    return bucket <= 0
   }
 
-  /// A boosted unit ran out of boost credit; credit2 never boosts.
-  func boostCreditExhausted(_ v: Int, now: Int64) {}
+  // MARK: Ranking reads, through the extension (constants for credit2 itself)
+  @inline(__always) func boosted(_ v: Int) -> Bool { mayBoost && boost.boosted[v] }
+  @inline(__always) func boostCredit(_ v: Int) -> Int64 { mayBoost ? boost.credit[v] : 0 }
+  @inline(__always) func protectedUntil(_ v: Int) -> Int64 { mayBoost ? boost.protectedUntil[v] : 0 }
+  /// Read and clear unit `v`'s waiver of its current run's ratelimit protection.
+  @inline(__always) func takeRatelimitWaiver(_ v: Int) -> Bool {
+    guard mayBoost && boost.ratelimitWaived[v] else { return false }
+    boost.ratelimitWaived[v] = false
+    return true
+  }
+  /// The credit the reset condition reads.
+  @inline(__always) func epochCredit(_ v: Int) -> Int64 { mayBoost ? ext.resetCredit(self, of: v) : credit[v] }
+}
 
-  /// `do_schedule` has chosen to take the pCPU from `v`, which is still runnable and did not yield:
-  /// the point the boost proposal calls "Xen is about to preempt". Return true if the unit's rank
-  /// changed (it was boosted), so that the choice is made again. Credit2 never changes it.
-  func aboutToPreempt(_ v: Int, now: Int64) -> Bool { false }
+/// Xen's credit2.
+typealias Credit2 = Credit2Scheduler<PlainCredit2>
 
-  /// Whether ``aboutToPreempt(_:now:)`` would boost the running unit `v` (credit2-boost).
-  func wouldBoostIfPreempted(_ v: Int) -> Bool { false }
+extension Credit2Scheduler where Ext == PlainCredit2 {
+  static var descriptor: PolicyDescriptor {
+    PolicyDescriptor(
+      name: "credit2",
+      summary: "Xen's credit2: credit in weighted ns, reset epochs, credit-difference slices, per-socket runqueues",
+      weights: .perVCPU, parameters: Credit2Tunables.specs, make: { Credit2(parameters: $0) })
+  }
 
-  /// `snext` is dispatched on a pCPU it was not running on (credit2-boost notes runs a boost began).
-  func dispatched(_ v: Int, now: Int64) {}
+  convenience init(parameters: ParameterSet) {
+    self.init(parameters: parameters, name: "credit2", extension: PlainCredit2())
+  }
 
-  // Declared here (not left to the protocol's default) so that credit2-boost can override it.
-  public func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] { [] }
+  convenience init() {
+    self.init(parameters: try! ParameterSet(specs: Credit2Tunables.specs))
+  }
 }
 
 /// A credit2 runqueue (Xen's `struct csched2_runqueue_data`).
@@ -301,4 +297,18 @@ struct DomainState {
 /// credit2's counters, in report order.
 enum Credit2Counter: Int, CounterKey {
   case creditResets, tickles, balanceRuns, balanceMigrations, ratelimitContinues, capParks, migrateCompensations
+}
+
+/// credit2.c's "Basic constants", in ns (outside the generic class, so that they stay constants in
+/// its unspecialised code).
+enum Credit2Constants {
+  static let creditInit: Int64 = 10_000_000
+  static let creditMin: Int64 = -creditInit
+  static let idleCredit: Int64 = creditMin - 1
+  static let creditReset: Int64 = 0
+  static let minTimer: Int64 = 500_000
+  static let carryoverMax: Int64 = minTimer
+  static let maxTimer: Int64 = creditInit
+  static let migrateCompensation: Int64 = 50_000
+  static let ratelimitTickleTolerance: Int64 = 50_000
 }

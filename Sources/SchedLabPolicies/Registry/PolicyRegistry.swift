@@ -2,9 +2,9 @@
 /// Adding a policy means adding one folder and one line here.
 public enum PolicyRegistry {
   public static let all: [PolicyDescriptor] = [
-    Credit2Scheduler.descriptor,
-    Credit2BoostScheduler.boostDescriptor,
-    Credit2BoostScheduler.proposalDescriptor,
+    Credit2.descriptor,
+    Credit2Boost.boostDescriptor,
+    Credit2Boost.proposalDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
   ]

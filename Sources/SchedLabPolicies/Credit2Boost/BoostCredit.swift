@@ -1,4 +1,4 @@
-public import SchedLabCore
+import SchedLabCore
 
 /// `credit2-boost`: credit2 plus the "boost credit" proposal of the 2023–24 xen-devel thread
 /// "Sketch of an idea for handling the 'mixed workload' problem" (George Dunlap, Demi Marie
@@ -18,6 +18,11 @@ public import SchedLabCore
 /// interrupt handler returns or interrupts are unmasked while `dont_desched` is clear, or when
 /// the guest yields. With `boost: false` nothing is ever boosted and no credit is split: the
 /// policy is credit2, decision for decision.
+///
+/// Shape. ``BoostCredit`` is a ``Credit2Extension``: credit2 stays final and calls it at the points
+/// the proposal changes (ranking, credit assignment and burning, slices, "about to preempt",
+/// dispatch, yield, its timers); `Credit2Boost` (`Credit2Scheduler<BoostCredit>`) adds the guest
+/// notifications and control calls.
 ///
 /// Interpretations (the thread leaves these open):
 /// 1. `boost_charge: split` (the proposal): of an increment I, `min(ratio·I, max boost credit)`
@@ -71,10 +76,14 @@ public import SchedLabCore
 ///     waker's own first; and a unit that preemption would boost (masked or `dont_desched`, 8)
 ///     ranks by boost credit there, so a waker prefers a pCPU it can actually take. Both readings
 ///     use it.
-public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, ControllablePolicy {
-  public override var name: String { policyName }
-  /// The registry name it was made under (`credit2-boost` or `credit2-boost-proposal`).
-  let policyName: String
+/// credit2 with boost credit.
+typealias Credit2Boost = Credit2Scheduler<BoostCredit>
+
+final class BoostCredit: Credit2Extension {
+  typealias Scheduler = Credit2Boost
+  /// The scheduler it extends, set at initialisation (it owns this extension).
+  unowned(unsafe) var s: Scheduler! = nil
+  var context: SchedContext!
 
   // Tunables
   let boostEnabled: Bool
@@ -93,6 +102,10 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
   var keepsWholeAssignment: Bool { charge != .split }
 
   // Per-vCPU boost parameters and state
+  /// Which units are boosted, their boost credit and run protection (credit2 reads the same table).
+  let units = BoostTable()
+  var table: BoostTable? { units }
+
   var ratioPermille: [Int64] = []
   var intervalNs: [Int64] = []
   var boostStart: [Int64] = []
@@ -122,34 +135,7 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
   var vcpuStats: [Counters<BoostVCPUCounter>] = []
   var refusedByCaller: [Int64] = []
 
-  /// The default reading: boosted time is charged to normal credit too (boost reorders, never adds
-  /// CPU) and the ratelimit-protected rest of a run a boost began is paid from the bucket.
-  public static let boostDescriptor = descriptor(
-    name: "credit2-boost", charge: "overtake", runRatelimit: "bucket",
-    summary:
-      "credit2 with budgeted boost on interrupts, masked preemption and dont_desched; boost reorders, never adds CPU")
-
-  /// The proposal read as written: the bucket is carved out of each assignment, boosted time burns
-  /// only it, and a run a boost began keeps its ratelimit for free. Kept so that its failures
-  /// (boosting VMs above their fair share, starved schedbench workers) stay demonstrable.
-  public static let proposalDescriptor = descriptor(
-    name: "credit2-boost-proposal", charge: "split", runRatelimit: "credit",
-    summary: "credit2-boost read literally (split buckets, free ratelimit after a boost): boost adds CPU")
-
-  static func descriptor(name: String, charge: String, runRatelimit: String, summary: String) -> PolicyDescriptor {
-    let specs = (Credit2Scheduler.parameterSpecs + boostSpecs).map { spec in
-      var spec = spec
-      if spec.name == "boost_charge" { spec.defaultValue = .choice(charge) }
-      if spec.name == "boosted_run_ratelimit" { spec.defaultValue = .choice(runRatelimit) }
-      return spec
-    }
-    return PolicyDescriptor(
-      name: name, summary: summary, weights: .perVCPU, parameters: specs, controlOps: controlOps,
-      make: { Credit2BoostScheduler(parameters: $0, name: name) })
-  }
-
-  public init(parameters: ParameterSet, name: String) {
-    policyName = name
+  init(parameters: ParameterSet) {
     boostEnabled = parameters.boolean("boost")
     triggerIRQ = parameters.boolean("boost_on_irq")
     triggerMasked = parameters.boolean("boost_on_masked")
@@ -161,18 +147,15 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
     stormIRQs = Int(parameters.integer("storm_irqs"))
     charge = parameters.choice("boost_charge", as: BoostCharge.self)
     boostedRunRatelimit = parameters.choice("boosted_run_ratelimit", as: BoostedRunRatelimit.self)
-    super.init(parameters: parameters)
-    boostOverridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
+    // Interpretation 3.
+    units.overridesRatelimit = boostEnabled && parameters.boolean("boost_overrides_ratelimit")
   }
 
-  public convenience init() {
-    self.init(
-      parameters: try! ParameterSet(specs: Credit2BoostScheduler.boostDescriptor.parameters), name: "credit2-boost")
-  }
-
-  public override func initialize(context: SchedContext) {
-    super.initialize(context: context)
+  func initialize(_ scheduler: Scheduler, context: SchedContext) {
+    s = scheduler
+    self.context = context
     let n = context.vcpuCount
+    units.size(units: n)
     ratioPermille = Array(repeating: defaultRatioPermille, count: n)
     intervalNs = Array(repeating: defaultIntervalNs, count: n)
     boostStart = Array(repeating: 0, count: n)
@@ -186,58 +169,61 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
     // The first assignment is split like every later one.
     if boostEnabled {
       for v in 0..<n {
-        credit[v] = 0
-        assignCredit(v, increment: Self.creditInit, now: 0)
+        scheduler.credit[v] = 0
+        assignCredit(scheduler, v, increment: Credit2Constants.creditInit, now: 0)
       }
     }
   }
 
+  static var boosts: Bool { true }
+
   /// Interpretation 1: split each assignment between the boost bucket and normal credit.
-  override func assignCredit(_ v: Int, increment: Int64, now: Int64) {
+  func assignCredit(_ s: Scheduler, _ v: Int, increment: Int64, now: Int64) {
     guard boostEnabled else {
-      super.assignCredit(v, increment: increment, now: now)
+      s.addCredit(v, increment: increment)
       return
     }
     let d = context.domain(of: VCPUID(v)).index
     let share = min(increment * ratioPermille[v] / 1000, maxBoostCredit[d])
     closeBoostEpoch(v)
     epochBoostBudget[v] = share
-    boostCredit[v] = share
+    units.credit[v] = share
     if keepsWholeAssignment {
-      super.assignCredit(v, increment: increment, now: now)
+      s.addCredit(v, increment: increment)
     } else {
-      credit[v] = min(credit[v] + increment - share, Self.creditInit - share + Self.carryoverMax)
+      s.credit[v] = min(
+        s.credit[v] + increment - share, Credit2Constants.creditInit - share + Credit2Constants.carryoverMax)
     }
   }
 
   /// Boosted (or protected) run time: `split` burns the bucket only; `earmark` burns normal credit
   /// and the bucket; `overtake` burns normal credit, and the bucket only while a waiting unit of
   /// the runqueue has more normal credit (interpretation 12).
-  override func burnBoostCredit(_ v: Int, time: Int64, now: Int64) {
+  func burnBoostCredit(_ s: Scheduler, _ v: Int, time: Int64, now: Int64) {
     let ahead = charge == .overtake && leadsByCredit(v)
     if keepsWholeAssignment {
-      let saved = residual[v]
-      timeToCredit(v, time: time)
-      residual[v] = saved
+      let saved = s.residual[v]
+      s.timeToCredit(v, time: time)
+      s.residual[v] = saved
     }
     if ahead {
       vcpuStats[v][.unchargedBoostNs] += time
       return
     }
     epochBoostRunNs[v] += time
-    if !boosted[v] { vcpuStats[v][.protectedNs] += time }
-    super.burnBoostCredit(v, time: time, now: now)
+    if !units.boosted[v] { vcpuStats[v][.protectedNs] += time }
+    if s.burnBucket(v, time: time, bucket: &units.credit[v]) { boostCreditExhausted(v, now: now) }
   }
 
   /// Whether `v` has at least the normal credit of every unit waiting in its runqueue: credit2
   /// would run it ahead of them without any boost. The queue holds boosted units first (by boost
   /// credit), then the others by normal credit, so the walk stops at the first unboosted one.
   func leadsByCredit(_ v: Int) -> Bool {
-    let own = credit[v]
-    for u in runqueues[unitRunqueue[v]].runq {
+    let own = s.credit[v]
+    for u in s.runqueues[s.unitRunqueue[v]].runq {
       let w = Int(u)
-      if credit[w] > own { return false }
-      if !boosted[w] { return true }
+      if s.credit[w] > own { return false }
+      if !units.boosted[w] { return true }
     }
     return true
   }
@@ -255,17 +241,17 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
 
   /// Interpretation 2: an epoch ends when the best unit has spent its whole assignment, boost
   /// bucket included, so that a unit that never boosts is not short of the credit set aside.
-  override func resetCredit(of v: Int) -> Int64 {
-    boostEnabled && !keepsWholeAssignment ? credit[v] + max(0, boostCredit[v]) : credit[v]
+  func resetCredit(_ s: Scheduler, of v: Int) -> Int64 {
+    boostEnabled && !keepsWholeAssignment ? s.credit[v] + max(0, units.credit[v]) : s.credit[v]
   }
 
   /// Interpretation 4.
-  override func boostSlice(_ v: Int, now: Int64) -> Int64 {
-    max(Nanos.us(1), min(creditToTime(v, amount: boostCredit[v]), boostStart[v] + intervalNs[v] - now))
+  func boostSlice(_ s: Scheduler, _ v: Int, now: Int64) -> Int64 {
+    max(Nanos.us(1), min(s.creditToTime(v, amount: units.credit[v]), boostStart[v] + intervalNs[v] - now))
   }
 
-  override func boostCreditExhausted(_ v: Int, now: Int64) {
-    guard boosted[v] else {
+  func boostCreditExhausted(_ v: Int, now: Int64) {
+    guard units.boosted[v] else {
       // The protected rest of a run a boost began has used up the bucket: credit decides now.
       vcpuStats[v][.protectionExhaustions] += 1
       endProtection(v)
@@ -285,25 +271,19 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
   }
 
   /// A vCPU's boost timer: its interval ended, or (running) its boost credit may have run out.
-  public override func timerFired(_ timer: TimerID, now: Int64) {
-    guard case .boostEnd(let v) = boostTimerTable.purpose(of: timer) else {
-      super.timerFired(timer, now: now)
-      return
-    }
-    guard boosted[v] else { return }
+  func timerFired(_ s: Scheduler, _ timer: TimerID, now: Int64) -> Bool {
+    guard case .boostEnd(let v) = boostTimerTable.purpose(of: timer) else { return false }
+    guard units.boosted[v] else { return true }
     if context.isRunning(VCPUID(v)) {
-      burnCredits(v, now: now)  // de-boosts it if the bucket is empty
-      guard boosted[v] else { return }
+      s.burnCredits(v, now: now)  // de-boosts it if the bucket is empty
+      guard units.boosted[v] else { return true }
     }
     if now >= boostStart[v] + intervalNs[v] {
       deboost(v, reason: .interval, now: now)
     } else {
       armBoostTimer(v, now: now)
     }
-  }
-
-  public func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
-    handleNotification(note, vcpu: vcpu, now: now)
+    return true
   }
 
   /// The enabled trigger by which preempting `v` would boost it: interrupts masked, else
@@ -315,59 +295,101 @@ public final class Credit2BoostScheduler: Credit2Scheduler, GuestAwarePolicy, Co
     return nil
   }
 
-  override func wouldBoostIfPreempted(_ v: Int) -> Bool {
-    boostEnabled && boostCredit[v] > 0 && preemptionTrigger(v) != nil
+  func wouldBoostIfPreempted(_ v: Int) -> Bool {
+    boostEnabled && units.credit[v] > 0 && preemptionTrigger(v) != nil
   }
 
   /// Interpretation 8: boost a masked or `dont_desched` vCPU credit2 has chosen to preempt.
-  override func aboutToPreempt(_ v: Int, now: Int64) -> Bool {
-    guard !boosted[v], let trigger = preemptionTrigger(v) else { return false }
+  func aboutToPreempt(_ s: Scheduler, _ v: Int, now: Int64) -> Bool {
+    guard !units.boosted[v], let trigger = preemptionTrigger(v) else { return false }
     boost(v, trigger: trigger, now: now)
-    return boosted[v]
+    return units.boosted[v]
   }
 
   /// Interpretation 9: note whether a run begins boosted; with `bucket`, its ratelimit-protected
   /// stretch is paid from the bucket even after the boost ends.
-  override func dispatched(_ v: Int, now: Int64) {
-    boostBegunRun[v] = boosted[v]
-    protectedUntil[v] = 0
-    guard boosted[v] else { return }
+  func dispatched(_ s: Scheduler, _ v: Int, now: Int64) {
+    boostBegunRun[v] = units.boosted[v]
+    units.protectedUntil[v] = 0
+    guard units.boosted[v] else { return }
     vcpuStats[v][.boostDispatches] += 1
-    if boostedRunRatelimit == .bucket && ratelimitNs > 0 { protectedUntil[v] = now + ratelimitNs }
+    if boostedRunRatelimit == .bucket && s.ratelimitNs > 0 { units.protectedUntil[v] = now + s.ratelimitNs }
   }
 
-  /// A yield gives up the boost, then does what credit2's yield does.
-  public override func yield(_ vcpu: VCPUID, now: Int64) {
-    deboost(vcpu.index, reason: .yield, now: now)
-    super.yield(vcpu, now: now)
+  /// A yield gives up the boost (credit2's yield follows).
+  func yield(_ s: Scheduler, _ v: Int, now: Int64) {
+    deboost(v, reason: .yield, now: now)
   }
 
-  public func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
-    handleControl(call, now: now)
-  }
+  func counters() -> [PolicyCounter] { boostStats.reported }
 
-  public override func counters() -> [PolicyCounter] { super.counters() + boostStats.reported }
-
-  public override func resetCounters() {
-    super.resetCounters()
+  func resetCounters(now: Int64) {
     // Refused calls and storms found during the warm-up stay counted (they are configuration facts).
     let refused = boostStats[.refusedControlCalls]
     let storms = boostStats[.stormsDetected]
     boostStats = Counters()
     boostStats[.refusedControlCalls] = refused
     boostStats[.stormsDetected] = storms
-    let now = context.now
     for v in vcpuStats.indices {
       vcpuStats[v] = Counters()
     }
     boostMeasuredFrom = now
   }
 
-  public override func vcpuCounters(_ vcpu: VCPUID, now: Int64) -> [PolicyCounter] {
-    let v = vcpu.index
-    var s = vcpuStats[v]
-    if boosted[v] { s[.boostedNs] += now - max(boostStart[v], boostMeasuredFrom) }
+  func vcpuCounters(_ s: Scheduler, _ v: Int, now: Int64) -> [PolicyCounter] {
+    var stats = vcpuStats[v]
+    if units.boosted[v] { stats[.boostedNs] += now - max(boostStart[v], boostMeasuredFrom) }
+    let vcpu = VCPUID(v)
     let refused = context.indexInDomain(vcpu) == 0 ? refusedByCaller[context.domain(of: vcpu).index] : 0
-    return s.reported + [PolicyCounter("refused_control_calls", refused)]
+    return stats.reported + [PolicyCounter("refused_control_calls", refused)]
+  }
+}
+
+/// The guest's side and the control interface: what credit2-boost adds to credit2's ops.
+extension Credit2Scheduler: GuestAwarePolicy, ControllablePolicy where Ext == BoostCredit {
+  func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
+    ext.handleNotification(note, vcpu: vcpu, now: now)
+  }
+
+  func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
+    ext.handleControl(call, now: now)
+  }
+
+  /// The default reading: boosted time is charged to normal credit too (boost reorders, never adds
+  /// CPU) and the ratelimit-protected rest of a run a boost began is paid from the bucket.
+  static var boostDescriptor: PolicyDescriptor {
+    descriptor(
+      name: "credit2-boost", charge: "overtake", runRatelimit: "bucket",
+      summary:
+        "credit2 with budgeted boost on interrupts, masked preemption and dont_desched; boost reorders, never adds CPU")
+  }
+
+  /// The proposal read as written: the bucket is carved out of each assignment, boosted time burns
+  /// only it, and a run a boost began keeps its ratelimit for free. Kept so that its failures
+  /// (boosting VMs above their fair share, starved schedbench workers) stay demonstrable.
+  static var proposalDescriptor: PolicyDescriptor {
+    descriptor(
+      name: "credit2-boost-proposal", charge: "split", runRatelimit: "credit",
+      summary: "credit2-boost read literally (split buckets, free ratelimit after a boost): boost adds CPU")
+  }
+
+  static func descriptor(name: String, charge: String, runRatelimit: String, summary: String) -> PolicyDescriptor {
+    let specs = (Credit2Tunables.specs + BoostCredit.boostSpecs).map { spec in
+      var spec = spec
+      if spec.name == "boost_charge" { spec.defaultValue = .choice(charge) }
+      if spec.name == "boosted_run_ratelimit" { spec.defaultValue = .choice(runRatelimit) }
+      return spec
+    }
+    return PolicyDescriptor(
+      name: name, summary: summary, weights: .perVCPU, parameters: specs, controlOps: BoostCredit.controlOps,
+      make: { Credit2Boost(parameters: $0, name: name) })
+  }
+
+  convenience init(parameters: ParameterSet, name: String) {
+    self.init(parameters: parameters, name: name, extension: BoostCredit(parameters: parameters))
+  }
+
+  convenience init() {
+    self.init(parameters: try! ParameterSet(specs: Self.boostDescriptor.parameters), name: "credit2-boost")
   }
 }

@@ -5,38 +5,38 @@ enum BoostTrigger { case interrupt, masked, dontDesched }
 enum DeboostReason { case interval, exhausted, handlerReturn, unmasked, yield }
 
 /// Boost triggers, de-boost rules and the storm rule.
-extension Credit2BoostScheduler {
+extension BoostCredit {
   /// Boost `v` for its interval if the trigger is enabled and it has boost credit.
   func boost(_ v: Int, trigger: BoostTrigger, now: Int64) {
-    guard boostEnabled, !boosted[v] else { return }
+    guard boostEnabled, !units.boosted[v] else { return }
     switch trigger {
     case .interrupt: guard triggerIRQ else { return }
     case .masked: guard triggerMasked else { return }
     case .dontDesched: guard triggerDontDesched else { return }
     }
-    guard boostCredit[v] > 0 else {
+    guard units.credit[v] > 0 else {
       vcpuStats[v][.boostsDeniedNoCredit] += 1
       return
     }
     let unit = VCPUID(v)
-    if context.isRunning(unit) { burnCredits(v, now: now) }  // charge normal credit up to now
-    guard boostCredit[v] > 0 else {  // a protected run may just have used the bucket up
+    if context.isRunning(unit) { s.burnCredits(v, now: now) }  // charge normal credit up to now
+    guard units.credit[v] > 0 else {  // a protected run may just have used the bucket up
       vcpuStats[v][.boostsDeniedNoCredit] += 1
       return
     }
-    boosted[v] = true
+    units.boosted[v] = true
     boostStart[v] = now
     armBoostTimer(v, now: now)
-    context.trace(PolicyTraceEvent("boost", vcpu: unit, detail: "\(trigger)", value: boostCredit[v]))
+    context.trace(PolicyTraceEvent("boost", vcpu: unit, detail: "\(trigger)", value: units.credit[v]))
     switch trigger {
     case .interrupt: vcpuStats[v][.boostsIrq] += 1
     case .masked: vcpuStats[v][.boostsMasked] += 1
     case .dontDesched: vcpuStats[v][.boostsDontDesched] += 1
     }
-    if onRunq[v] {
-      runqRemove(v)
-      runqInsert(v)
-      runqTickle(v, now: now)
+    if s.onRunq[v] {
+      s.runqRemove(v)
+      s.runqInsert(v)
+      s.runqTickle(v, now: now)
     }
   }
 
@@ -44,30 +44,30 @@ extension Credit2BoostScheduler {
   /// would run out, whichever comes first (interpretation 4).
   func armBoostTimer(_ v: Int, now: Int64) {
     var at = boostStart[v] + intervalNs[v]
-    if context.isRunning(VCPUID(v)) { at = min(at, now + max(1, creditToTime(v, amount: boostCredit[v]))) }
+    if context.isRunning(VCPUID(v)) { at = min(at, now + max(1, s.creditToTime(v, amount: units.credit[v]))) }
     context.armTimer(boostTimers[v], at: at)
   }
 
   /// End a protected run's protection (interpretation 9): the pCPU reconsiders by credit at once.
   func endProtection(_ v: Int) {
-    protectedUntil[v] = 0
+    units.protectedUntil[v] = 0
     guard context.isRunning(VCPUID(v)) else { return }
-    ratelimitWaived[v] = true
-    tickle(context.processor(VCPUID(v)).index)
+    units.ratelimitWaived[v] = true
+    s.tickle(context.processor(VCPUID(v)).index)
   }
 
   /// End `v`'s boost: charge the boost bucket up to now, then rank it by normal credit again.
   func deboost(_ v: Int, reason: DeboostReason, now: Int64) {
-    guard boosted[v] else { return }
+    guard units.boosted[v] else { return }
     let unit = VCPUID(v)
     let running = context.isRunning(unit)
     if running && reason != .exhausted {
-      burnCredits(v, now: now)
+      s.burnCredits(v, now: now)
       // Charging may have emptied the bucket, which ended the boost already (as an exhaustion).
-      guard boosted[v] else { return }
+      guard units.boosted[v] else { return }
     }
-    boosted[v] = false
-    context.trace(PolicyTraceEvent("deboost", vcpu: unit, detail: "\(reason)", value: boostCredit[v]))
+    units.boosted[v] = false
+    context.trace(PolicyTraceEvent("deboost", vcpu: unit, detail: "\(reason)", value: units.credit[v]))
     vcpuStats[v][.boostedNs] += now - max(boostStart[v], boostMeasuredFrom)
     // The grace a boost gives is bounded by its interval (property 11's G): count any that ran longer.
     if now - boostStart[v] > intervalNs[v] && boostStart[v] >= boostMeasuredFrom {
@@ -81,24 +81,24 @@ extension Credit2BoostScheduler {
     case .unmasked: vcpuStats[v][.deboostUnmask] += 1
     case .yield: vcpuStats[v][.deboostYield] += 1
     }
-    if onRunq[v] {
-      runqRemove(v)
-      runqInsert(v)
+    if s.onRunq[v] {
+      s.runqRemove(v)
+      s.runqInsert(v)
     } else if running {
       // Let the pCPU reconsider: someone waiting may now outrank it. A run this boost began keeps
       // or loses its ratelimit protection as interpretation 9 says.
       if boostBegunRun[v] {
         switch boostedRunRatelimit {
         case .credit: break
-        case .waive: ratelimitWaived[v] = true
+        case .waive: units.ratelimitWaived[v] = true
         case .bucket:
           // Still protected and paid for: the pCPU reconsiders when the protection or the bucket
           // ends (the slice computed then covers both). Otherwise the protection ends now.
-          if reason == .exhausted || boostCredit[v] <= 0 || protectedUntil[v] <= now { endProtection(v) }
+          if reason == .exhausted || units.credit[v] <= 0 || units.protectedUntil[v] <= now { endProtection(v) }
           return
         }
       }
-      tickle(context.processor(unit).index)
+      s.tickle(context.processor(unit).index)
     }
   }
 

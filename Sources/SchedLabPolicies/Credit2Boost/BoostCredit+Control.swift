@@ -1,7 +1,7 @@
 import SchedLabCore
 
 /// The control interface (interpretation 7), modelled on hypercalls.
-extension Credit2BoostScheduler {
+extension BoostCredit {
   /// The operations, as scenarios write them (the loader checks calls against these).
   static let controlOps: [ControlOpSpec] = [
     ControlOpSpec(
@@ -37,7 +37,7 @@ extension Credit2BoostScheduler {
       if let interval, !(Nanos.us(10)...Nanos.s(1)).contains(interval) {
         return .invalid("interval must be 10us...1s")
       }
-      if let maxCredit, !(0...Self.creditInit).contains(maxCredit) {
+      if let maxCredit, !(0...Credit2Constants.creditInit).contains(maxCredit) {
         return .invalid("max_credit must be 0...10ms")
       }
       for v in vcpus {
@@ -62,7 +62,7 @@ extension Credit2BoostScheduler {
       guard privileged else { return refuse("only dom0 may set weights") }
       guard let weight = call.argument("weight") else { return .invalid("set_weight needs weight") }
       do {
-        try adjust(call.target, weight: Int(weight), capPercent: nil, now: now)
+        try s.adjust(call.target, weight: Int(weight), capPercent: nil, now: now)
       } catch {
         return .invalid(error.message)
       }

@@ -1,9 +1,9 @@
 import SchedLabCore
 
-extension Credit2BoostScheduler {
+extension BoostCredit {
   /// The proposal's tunables, with the thread's defaults (25%, 500 us; "500ms" in the first mail
   /// was confirmed to mean 500 us), plus the switches this reading needs.
-  public static let boostSpecs: [ParameterSpec] = [
+  static let boostSpecs: [ParameterSpec] = [
     ParameterSpec("boost", .boolean, default: .boolean(true), "master switch; false makes this policy credit2"),
     ParameterSpec(
       "boost_charge", .choice(of: BoostCharge.self), default: .choice(BoostCharge.overtake.rawValue),
