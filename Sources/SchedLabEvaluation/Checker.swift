@@ -35,9 +35,9 @@ public struct CheckResult: Sendable {
   /// The worst value as text, in the metric's unit.
   public var measuredText: String {
     guard let v = worst.value else { return worst.note ?? "-" }
-    var text = Self.format(v, expectation.metric)
+    var text = expectation.metric.text(v)
     if let r = worst.ratio, let b = worst.baselineValue {
-      text += String(format: " (%.3fx %@ %@)", r, expectation.baseline!, Self.format(b, expectation.metric))
+      text += " (\(Format.fixed(r, 3))x \(expectation.baseline!) \(expectation.metric.text(b)))"
     }
     return text
   }
@@ -54,17 +54,6 @@ public struct CheckResult: Sendable {
   public var message: String {
     "\(expectation.file):\(expectation.line): \(scenario): \(expectation.name) under \(scheduler): measured "
       + "\(measuredText) [\(whereText)], bound \(expectation.boundText) -> \(verdict.rawValue)"
-  }
-
-  static func format(_ v: Double, _ metric: Expectation.Metric) -> String {
-    switch metric {
-    case .wakeLatency, .response: return Nanos.format(Int64(v.rounded()))
-    case .counter, .holderPreemptions, .deterministic: return String(Int64(v.rounded()))
-    case .throughput, .contextSwitches: return String(format: "%.1f/s", v)
-    case .timeConserved: return String(format: "%.2e", v)
-    case .missRatio: return String(format: "%.4f", v)
-    default: return String(format: "%.3f", v)
-    }
   }
 }
 
@@ -199,9 +188,9 @@ public enum Checker {
 
     init(_ scenario: Scenario) {
       let metrics = Set(scenario.expectations.map(\.metric))
-      needsIdeal = !metrics.isDisjoint(with: [.shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal])
+      needsIdeal = metrics.contains { $0.needsIdeal }
       baselines = Set(scenario.expectations.compactMap(\.baseline)).sorted()
-      rerun = metrics.contains(.deterministic)
+      rerun = metrics.contains { $0.name == "deterministic" }
     }
   }
 

@@ -1,3 +1,4 @@
+import SchedLabCore
 public import SchedLabEvaluation
 
 /// `schedlab check` output: a table of verdicts, the failures spelled out, and JUnit XML for CI.

@@ -1,3 +1,4 @@
+import SchedLabCore
 public import SchedLabEvaluation
 public import SchedLabPolicies
 public import SchedLabScenario

@@ -6,7 +6,8 @@ public import SchedLabEvaluation
 public enum JSONReport {
   public static let formatVersion = 2
 
-  public static func render(_ evaluations: [Evaluation], version: String) -> String {
+  public static func render(_ reports: [RunReport], version: String) -> String {
+    let evaluations = reports.map(\.evaluation)
     var w = JSONWriter()
     if evaluations.count == 1 {
       write(evaluations[0], version: version, into: &w, key: nil)

@@ -1,3 +1,5 @@
+import SchedLabCore
+
 /// A minimal streaming JSON writer with a fixed key order and deterministic numbers.
 struct JSONWriter {
   private(set) var text = ""

@@ -1,9 +1,10 @@
-import SchedLabCore
+public import SchedLabCore
 public import SchedLabEvaluation
 
-/// The human table: readable at a glance, one row per domain.
+/// The human table: readable at a glance, one row per domain (the metric table's columns).
 public enum TableReport {
-  public static func render(_ e: Evaluation) -> String {
+  public static func render(_ report: RunReport) -> String {
+    let e = report.evaluation
     let r = e.result
     var out: [String] = []
     let t = r.topology
@@ -12,26 +13,15 @@ public enum TableReport {
         + "\(Format.duration(r.durationNs)) (warm-up \(Format.duration(r.warmupNs))) | "
         + "\(t.pcpuCount) pCPUs (\(t.description)) | host model \(r.hostModel.name)"
     )
-    var rows: [[String]] = [
-      [
-        "domain", "weight", "cap", "vcpus", "demand", "share", "ideal", "diff", "win min", "win max", "wake p50", "p99",
-        "p99.9", "max",
-      ]
-    ]
+    let cells = report.columnCells(header: \.table, text: \.tableText, missing: "-")
+    var rows: [[String]] = [["domain", "weight", "cap", "vcpus"] + cells.header]
     for (d, dom) in r.domains.enumerated() {
-      let ideal = e.ideal?[d]
-      rows.append([
-        dom.name, String(dom.weight), dom.capPercent > 0 ? "\(dom.capPercent)%" : "-", String(dom.vcpus.count),
-        e.demands.map { Format.fixed($0[d].total, 3) } ?? "-", Format.fixed(dom.share, 3),
-        ideal.map { Format.fixed($0, 3) } ?? "-", ideal.map { signed(dom.share - $0) } ?? "-",
-        Format.fixed(dom.window.min, 3), Format.fixed(dom.window.max, 3),
-        latency(dom.wakeLatency.p50Ns, dom.wakeLatency.count), latency(dom.wakeLatency.p99Ns, dom.wakeLatency.count),
-        latency(dom.wakeLatency.p999Ns, dom.wakeLatency.count), latency(dom.wakeLatency.maxNs, dom.wakeLatency.count),
-      ])
+      rows.append(
+        [dom.name, String(dom.weight), dom.capPercent > 0 ? "\(dom.capPercent)%" : "-", String(dom.vcpus.count)]
+          + cells.rows[d])
     }
-    out.append(Format.table(rows, rightAligned: Set(1...13)))
-    let work = r.domains.flatMap { dom in dom.workloads.map { (dom.name, $0) } }
-    let periodic = work.filter { $0.1.hasJobs }
+    out.append(Format.table(rows, rightAligned: Set(1..<rows[0].count)))
+    let periodic = report.jobs
     if !periodic.isEmpty {
       var prow: [[String]] = [
         ["jobs", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
@@ -46,7 +36,7 @@ public enum TableReport {
       out.append("")
       out.append(Format.table(prow, rightAligned: Set(1...8)))
     }
-    let servers = work.filter { $0.1.category == .requests }
+    let servers = report.requests
     if !servers.isEmpty {
       // Offered load: arrivals per second (a rate in a scenario is per vCPU unless `vcpu:` names one).
       let seconds = Double(r.measuredNs) / 1e9
@@ -64,7 +54,7 @@ public enum TableReport {
       out.append("")
       out.append(Format.table(srow, rightAligned: Set(1...8)))
     }
-    let others = work.filter { $0.1.category == .stream || $0.1.category == .script }
+    let others = report.throughput
     if !others.isEmpty {
       var trow: [[String]] = [["throughput", "type", "done", "per s", "win min", "win max", "time p50", "p99"]]
       for (dom, o) in others {
@@ -77,7 +67,7 @@ public enum TableReport {
       out.append("")
       out.append(Format.table(trow, rightAligned: Set(2...7)))
     }
-    let locks = work.filter { $0.1.category == .lock }
+    let locks = report.locks
     if !locks.isEmpty {
       var lrow: [[String]] = [["spinlock", "acquired", "spin", "holder preempted", "wait p50", "p99", "max"]]
       for (dom, l) in locks {
@@ -125,32 +115,40 @@ public enum TableReport {
     return out.joined(separator: "\n") + "\n"
   }
 
-  static func signed(_ v: Double) -> String {
-    let text = Format.fixed(v, 3)
-    return text.hasPrefix("-") ? text : "+" + text
-  }
+  static func signed(_ v: Double) -> String { Format.signed(v, 3) }
   static func latency(_ ns: Int64, _ count: Int64) -> String { count > 0 ? Format.duration(ns) : "-" }
 
+  /// A metric's value as table text, "-" when there is none.
+  static func cell(
+    _ report: RunReport, _ metric: String, _ d: Int, _ q: MetricQuery = MetricQuery(), as text: (Double) -> String
+  ) -> String {
+    report.value(metric, domain: d, q).map(text) ?? "-"
+  }
+  static func fixed3(_ v: Double) -> String { Format.fixed(v, 3) }
+  static func duration(_ v: Double) -> String { Format.duration(Int64(v)) }
+  static let maxQuery = MetricQuery(percentile: .max)
+
   /// One table for many runs (a directory or several files): a row per scenario and domain.
-  public static func summary(_ evaluations: [Evaluation]) -> String {
+  public static func summary(_ reports: [RunReport]) -> String {
     var rows: [[String]] = [
       [
         "scenario", "scheduler", "host model", "domain", "share", "ideal", "diff", "win min", "wake p99", "max",
-        "jobs missed", "req/s", "resp p99",
+        "jobs missed", "done/s", "time p99",
       ]
     ]
-    for e in evaluations {
+    for report in reports {
+      let e = report.evaluation
       for (d, dom) in e.result.domains.enumerated() {
-        let jobs = dom.workloads.filter(\.hasJobs)
-        let requests = dom.workloads.filter { $0.category != .jobs && $0.category != .load && $0.category != .lock }
+        let hasJobs = dom.workloads.contains(where: \.hasJobs)
+        let missed =
+          "\(Int64(report.value("deadline_misses", domain: d)!))/\(Int64(report.value("jobs_completed", domain: d)!))"
         rows.append([
-          e.scenario.name, e.result.scheduler, e.result.hostModel.name, dom.name, Format.fixed(dom.share, 3),
-          e.ideal.map { Format.fixed($0[d], 3) } ?? "-", e.ideal.map { signed(dom.share - $0[d]) } ?? "-",
-          Format.fixed(dom.window.min, 3), latency(dom.wakeLatency.p99Ns, dom.wakeLatency.count),
-          latency(dom.wakeLatency.maxNs, dom.wakeLatency.count),
-          jobs.isEmpty ? "-" : "\(jobs.reduce(0) { $0 + $1.deadlineMisses })/\(jobs.reduce(0) { $0 + $1.completed })",
-          requests.isEmpty ? "-" : Format.fixed(requests.reduce(0) { $0 + $1.throughputPerS }, 1),
-          requests.isEmpty ? "-" : Format.duration(requests.map(\.response.p99Ns).max() ?? 0),
+          e.scenario.name, e.result.scheduler, e.result.hostModel.name, dom.name, cell(report, "share", d, as: fixed3),
+          cell(report, "ideal_share", d, as: fixed3), cell(report, "share_vs_ideal", d, as: signed),
+          cell(report, "window_min", d, as: fixed3), cell(report, "wake_latency", d, as: duration),
+          cell(report, "wake_latency", d, maxQuery, as: duration), hasJobs ? missed : "-",
+          cell(report, "completions_per_s", d) { Format.fixed($0, 1) },
+          cell(report, "completion_time", d, as: duration),
         ])
       }
     }
@@ -158,7 +156,8 @@ public enum TableReport {
   }
 
   /// Side by side: one row per domain, share / ideal / wake p99 for each scheduler.
-  public static func compare(_ evaluations: [Evaluation]) -> String {
+  public static func compare(_ reports: [RunReport]) -> String {
+    let evaluations = reports.map(\.evaluation)
     guard let first = evaluations.first else { return "" }
     var header = ["domain", "weight", "ideal"]
     // A scheduler whose weight semantics give other ideal shares (rr ignores weights) gets its own
@@ -172,13 +171,12 @@ public enum TableReport {
     var rows = [header]
     for (d, dom) in first.result.domains.enumerated() {
       var row = [dom.name, String(dom.weight), first.ideal.map { Format.fixed($0[d], 3) } ?? "-"]
-      for (i, e) in evaluations.enumerated() {
-        let x = e.result.domains[d]
-        row.append(Format.fixed(x.share, 3))
-        if ownIdeal[i] { row.append(Format.fixed(e.ideal![d], 3)) }
+      for (i, report) in reports.enumerated() {
+        row.append(cell(report, "share", d, as: fixed3))
+        if ownIdeal[i] { row.append(cell(report, "ideal_share", d, as: fixed3)) }
         row += [
-          e.ideal.map { signed(x.share - $0[d]) } ?? "-",
-          latency(x.wakeLatency.p99Ns, x.wakeLatency.count), latency(x.wakeLatency.maxNs, x.wakeLatency.count),
+          cell(report, "share_vs_ideal", d, as: signed), cell(report, "wake_latency", d, as: duration),
+          cell(report, "wake_latency", d, maxQuery, as: duration),
         ]
       }
       rows.append(row)

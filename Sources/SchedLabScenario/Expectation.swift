@@ -4,33 +4,6 @@ import Yams
 
 /// A declarative check of a run, written in a scenario's `expect:` list.
 public struct Expectation: Hashable, Sendable {
-  public enum Metric: String, Hashable, Sendable, CaseIterable {
-    case share
-    case shareVsIdeal = "share_vs_ideal"
-    case shareRatio = "share_ratio"
-    case shareVsDemand = "share_vs_demand"
-    case windowMinVsIdeal = "window_min_vs_ideal"
-    case windowMax = "window_max"
-    case wakeLatency = "wake_latency"
-    case missRatio = "miss_ratio"
-    case throughput, response
-    case counter
-    case holderPreemptions = "holder_preemptions"
-    case contextSwitches = "context_switches_per_s"
-    case idleFraction = "idle_fraction"
-    case timeConserved = "time_conserved"
-    case deterministic
-
-    public var needsDomain: Bool {
-      switch self {
-      case .share, .shareVsIdeal, .shareRatio, .shareVsDemand, .windowMinVsIdeal, .windowMax, .wakeLatency, .response:
-        true
-      default: false
-      }
-    }
-    public var hostOnly: Bool { [.contextSwitches, .idleFraction, .timeConserved, .deterministic].contains(self) }
-  }
-
   /// Which domains: one by name, or every domain (each checked on its own).
   public enum DomainSelector: Hashable, Sendable {
     case all
@@ -42,8 +15,8 @@ public struct Expectation: Hashable, Sendable {
   public var metric: Metric
   public var domains: DomainSelector
   public var workload: String?
-  /// p50, p90, p99, p999 or max, for latency and response metrics.
-  public var percentile: String
+  /// For latency and response metrics.
+  public var percentile: Percentile
   /// For `counter`: the counter's name.
   public var counter: String?
   public var min: Double?
@@ -64,7 +37,7 @@ public struct Expectation: Hashable, Sendable {
   public var line: Int
 
   public init(
-    name: String, metric: Metric, domains: DomainSelector, workload: String? = nil, percentile: String = "p99",
+    name: String, metric: Metric, domains: DomainSelector, workload: String? = nil, percentile: Percentile = .p99,
     counter: String? = nil, min: Double? = nil, max: Double? = nil, maxAbs: Double? = nil, baseline: String? = nil,
     minVsBaseline: Double? = nil, maxVsBaseline: Double? = nil, xfail: [String] = [], file: String = "",
     line: Int = 0
@@ -89,7 +62,7 @@ public struct Expectation: Hashable, Sendable {
   /// The bound as text, for tables.
   public var boundText: String {
     var parts: [String] = []
-    let isTime = metric == .wakeLatency || metric == .response
+    let isTime = metric.unit == .ns
     func show(_ v: Double) -> String { isTime ? Nanos.format(Int64(v.rounded())) : Self.number(v) }
     if let maxAbs { parts.append("|x| <= \(show(maxAbs))") }
     if let min { parts.append(">= \(show(min))") }
@@ -103,6 +76,9 @@ public struct Expectation: Hashable, Sendable {
     if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
     return String(v)
   }
+
+  /// How the checker asks the metric table for this expectation's value.
+  public var query: MetricQuery { MetricQuery(percentile: percentile, workload: workload, counter: counter) }
 
   /// Whether higher measured values are worse (for picking the worst seed).
   public var higherIsWorse: Bool { max != nil || maxAbs != nil || maxVsBaseline != nil }
@@ -124,11 +100,10 @@ enum ExpectationParser {
       var r = try MapReader(item, path: path, context: context)
       let metricNode = try r.required("metric")
       let metricText = try Values.string(metricNode, "\(path).metric", context)
-      guard let metric = Expectation.Metric(rawValue: metricText) else {
+      guard let metric = MetricTable.named(metricText) else {
         throw context.error(
           metricNode, "\(path).metric",
-          "unknown metric '\(metricText)' (known: \(Expectation.Metric.allCases.map(\.rawValue).joined(separator: ", ")))"
-        )
+          "unknown metric '\(metricText)' (known: \(MetricTable.names.joined(separator: ", ")))")
       }
       var selector = Expectation.DomainSelector.host
       if let d = r.optional("domain") {
@@ -142,10 +117,10 @@ enum ExpectationParser {
           selector = .named(name)
         }
       }
-      if selector == .host && metric.needsDomain {
+      if selector == .host && metric.scope == .domain {
         throw context.error(item, "\(path).domain", "metric \(metricText) needs a domain (a name, or all)")
       }
-      if selector != .host && metric.hostOnly {
+      if selector != .host && metric.scope == .host {
         throw context.error(item, "\(path).domain", "metric \(metricText) is host-wide; drop the domain")
       }
       let workload = r.keys.contains("workload") ? try r.string("workload") : nil
@@ -154,16 +129,18 @@ enum ExpectationParser {
           throw context.error(item, "\(path).workload", "domain '\(name)' has no workload '\(workload)'")
         }
       }
-      let percentile = try r.string("percentile", default: "p99")
-      guard ["p50", "p90", "p99", "p999", "max", "mean"].contains(percentile) else {
-        throw context.error(item, "\(path).percentile", "'\(percentile)' is not one of p50|p90|p99|p999|max|mean")
+      let percentileText = try r.string("percentile", default: "p99")
+      guard let percentile = Percentile(rawValue: percentileText) else {
+        throw context.error(
+          item, "\(path).percentile",
+          "'\(percentileText)' is not one of \(Percentile.allCases.map(\.rawValue).joined(separator: "|"))")
       }
       let counter = r.keys.contains("counter") ? try r.string("counter") : nil
-      if metric == .counter && counter == nil {
+      if metric.usesCounter && counter == nil {
         throw context.error(item, "\(path).counter", "metric counter needs the counter's name")
       }
       // Absolute latency bounds are durations and must say their unit (`250` could be ns or us).
-      let timed = [.wakeLatency, .response].contains(metric)
+      let timed = metric.unit == .ns
       func number(_ key: String) throws(ScenarioError) -> Double? {
         guard let n = r.optional(key) else { return nil }
         guard let text = n.scalarText else { throw context.error(n, "\(path).\(key)", "expected a number") }
@@ -235,7 +212,7 @@ enum ExpectationParser {
       if case .named(let d) = selector { domainLabel = "\(d) " }
       let defaultName =
         domainLabel + metricText + (workload.map { "/\($0)" } ?? "") + (counter.map { "/\($0)" } ?? "")
-        + ([.wakeLatency, .response].contains(metric) ? " \(percentile)" : "")
+        + (metric.usesPercentile ? " \(percentile.rawValue)" : "")
       let name = try r.string("name", default: defaultName)
       try r.finish(allowed: keys)
       out.append(

@@ -16,6 +16,8 @@ public struct Scenario: Sendable {
   /// Declared demand of each domain (fraction of one pCPU, summed over its vCPUs), or nil to measure
   /// it by running the domain alone.
   public var declaredDemand: [Double?]
+  /// Each domain's per-domain parameters, per policy name (a domain's `parameters:`).
+  public var domainParameters: [[String: [String: ParameterValue]]] = []
   /// Control calls (hypercalls) to issue during the run.
   public var controls: [ControlCall] = []
   /// Checks of the run (`schedlab check`).
@@ -47,12 +49,16 @@ public struct Scenario: Sendable {
 
   /// Build a policy from a descriptor (a registered one or a test's own) with the file's tunables for it.
   public func makePolicy(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> any SchedulerPolicy {
-    let overrides = parameters[descriptor.name] ?? descriptor.aliases.lazy.compactMap { parameters[$0] }.first ?? [:]
+    func forPolicy<T>(_ table: [String: T]) -> T? {
+      table[descriptor.name] ?? descriptor.aliases.lazy.compactMap { table[$0] }.first
+    }
+    let domains = domainParameters.map { forPolicy($0) ?? [:] }
     do {
-      return try descriptor.instantiate(overrides)
+      return try descriptor.instantiate(forPolicy(parameters) ?? [:], domains: domains)
     } catch {
+      let owner = error.domain.map { "domains[\($0)]." } ?? ""
       throw ScenarioError(
-        file: path, line: nil, key: "parameters.\(descriptor.name).\(error.parameter)", message: error.reason)
+        file: path, line: nil, key: "\(owner)parameters.\(descriptor.name).\(error.parameter)", message: error.reason)
     }
   }
 }

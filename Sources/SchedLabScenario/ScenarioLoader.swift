@@ -9,7 +9,7 @@ public enum ScenarioLoader {
     "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
     "context_switch", "guest_tick", "tie_shuffle", "domains", "control", "expect",
   ]
-  static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "workloads"]
+  static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "parameters", "workloads"]
 
   /// Load and validate the scenario at `path`.
   public static func load(path: String) throws(ScenarioError) -> Scenario {
@@ -58,7 +58,9 @@ public enum ScenarioLoader {
         PolicyRegistry.unknown(scheduler))
     }
     var parameters: [String: [String: ParameterValue]] = [:]
-    if let node = top.optional("parameters") { parameters = try parseParameters(node, context: context) }
+    if let node = top.optional("parameters") {
+      parameters = try ParameterParser.parse(node, path: "parameters", context: context) { $0.parameters }
+    }
 
     let duration = try top.duration("duration", default: nil)
     guard duration > 0 else { throw context.error(top.peek("duration"), "duration", "must be positive") }
@@ -87,6 +89,7 @@ public enum ScenarioLoader {
     }
     var domains: [DomainConfig] = []
     var declared: [Double?] = []
+    var domainParameters: [[String: [String: ParameterValue]]] = []
     // Backends may be named before they are declared: collect names and vCPU counts first.
     var names: [String] = []
     var vcpuCounts: [Int] = []
@@ -107,7 +110,7 @@ public enum ScenarioLoader {
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     for (i, node) in domainSeq.enumerated() {
-      let (domain, demand) = try parseDomain(
+      let (domain, demand, policyParameters) = try parseDomain(
         node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, usesBackend: usesBackend,
         directory: directory, context: context
       )
@@ -120,6 +123,7 @@ public enum ScenarioLoader {
       }
       domains.append(domain)
       declared.append(demand)
+      domainParameters.append(policyParameters)
     }
     var expectations: [Expectation] = []
     if let node = top.optional("expect") {
@@ -138,6 +142,7 @@ public enum ScenarioLoader {
       name: name, description: description, path: path, simulation: simulation, scheduler: scheduler,
       parameters: parameters, declaredDemand: declared)
     scenario.controls = controls
+    scenario.domainParameters = domainParameters
     scenario.expectations = expectations
     return scenario
   }
@@ -184,48 +189,10 @@ public enum ScenarioLoader {
     return nil
   }
 
-  static func parseParameters(
-    _ node: Node, context: NodeContext
-  ) throws(ScenarioError) -> [String: [String: ParameterValue]] {
-    var reader = try MapReader(node, path: "parameters", context: context)
-    var result: [String: [String: ParameterValue]] = [:]
-    for policyName in reader.keys {
-      let key = "parameters.\(policyName)"
-      let policyNode = reader.optional(policyName)!
-      guard let descriptor = PolicyRegistry.lookup(policyName) else {
-        throw context.error(
-          policyNode, key, "unknown scheduler (known: \(PolicyRegistry.names.joined(separator: ", ")))")
-      }
-      var values = try MapReader(policyNode, path: key, context: context)
-      var parsed: [String: ParameterValue] = [:]
-      for name in values.keys {
-        let valueNode = values.optional(name)!
-        guard let spec = descriptor.parameters.first(where: { $0.name == name }) else {
-          throw context.error(
-            valueNode, "\(key).\(name)",
-            "unknown parameter (known: \(descriptor.parameters.map(\.name).joined(separator: ", ")))")
-        }
-        let value: ParameterValue
-        switch spec.kind {
-        case .integer:
-          value = .integer(Int64(try Values.integer(valueNode, "\(key).\(name)", context, range: Int.min...Int.max)))
-        case .boolean:
-          value = .boolean(try Values.bool(valueNode, "\(key).\(name)", context))
-        case .choice:
-          value = .choice(try Values.string(valueNode, "\(key).\(name)", context))
-        }
-        if let reason = spec.check(value) { throw context.error(valueNode, "\(key).\(name)", reason) }
-        parsed[name] = value
-      }
-      result[descriptor.name] = parsed
-    }
-    return result
-  }
-
   static func parseDomain(
     _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], usesBackend: [Bool],
     directory: String, context: NodeContext
-  ) throws(ScenarioError) -> (DomainConfig, Double?) {
+  ) throws(ScenarioError) -> (DomainConfig, Double?, [String: [String: ParameterValue]]) {
     let path = "domains[\(i)]"
     var reader = try MapReader(node, path: path, context: context)
     let name = try reader.string("name", default: "d\(i)")
@@ -242,6 +209,12 @@ public enum ScenarioLoader {
       demand = try Values.fraction(d, "\(path).demand", context, limit: Double(vcpus))
     }
     let isControl = try reader.bool("dom0", default: false)
+    var policyParameters: [String: [String: ParameterValue]] = [:]
+    if let node = reader.optional("parameters") {
+      policyParameters = try ParameterParser.parse(node, path: "\(path).parameters", context: context) {
+        $0.domainParameters
+      }
+    }
     var workloads: [WorkloadSpec] = []
     if let w = reader.optional("workloads") {
       guard case .sequence(let seq) = w else {
@@ -262,6 +235,6 @@ public enum ScenarioLoader {
     let domain = DomainConfig(
       name: name, weight: weight, capPercent: cap, vcpus: vcpus, hardAffinity: affinity, isControl: isControl,
       workloads: workloads)
-    return (domain, demand)
+    return (domain, demand, policyParameters)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SchedLabCore
 import SchedLabReport
 
 /// What one bench case measured.

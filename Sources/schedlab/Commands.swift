@@ -25,8 +25,8 @@ struct Run: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
-  @Option(name: .long, help: "Output format: table, json or csv.")
-  var format: OutputFormat = .table
+  @Option(name: .long, help: "Output format: \(ReportFormats.names.joined(separator: ", ")).")
+  var format: ReportFormatName = .table
 
   @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of stdout.")
   var output: String?
@@ -64,14 +64,7 @@ struct Run: ParsableCommand {
       }
       evaluations.append(evaluation)
     }
-    let text: String
-    switch format {
-    case .json: text = JSONReport.render(evaluations, version: schedlabVersion)
-    case .csv: text = CSVReport.render(evaluations)
-    case .table:
-      text = evaluations.count == 1 ? TableReport.render(evaluations[0]) : TableReport.summary(evaluations)
-    }
-    try emit(text, to: destination)
+    try emit(format.format.run(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
   }
 }
 
@@ -92,8 +85,8 @@ struct Compare: ParsableCommand {
 
   @OptionGroup var options: RunOptions
 
-  @Option(name: .long, help: "Output format: table, json or csv.")
-  var format: OutputFormat = .table
+  @Option(name: .long, help: "Output format: \(ReportFormats.names.joined(separator: ", ")).")
+  var format: ReportFormatName = .table
 
   @Option(name: [.short, .customLong("output")], help: "Write the report to this file (atomically) instead of stdout.")
   var output: String?
@@ -110,13 +103,7 @@ struct Compare: ParsableCommand {
     try EventBudget.check(scenario, runs: count, demandRuns: count, what: "\(names.count) schedulers")
     var evaluations: [Evaluation] = []
     for name in names { evaluations.append(try Runner.evaluate(scenario, scheduler: name)) }
-    let text: String
-    switch format {
-    case .json: text = JSONReport.render(evaluations, version: schedlabVersion)
-    case .csv: text = CSVReport.render(evaluations)
-    case .table: text = TableReport.compare(evaluations)
-    }
-    try emit(text, to: destination)
+    try emit(format.format.compare(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
   }
 }
 
@@ -174,13 +161,13 @@ struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List policies and their tunables, and workloads and theirs.")
 
-  enum What: String, ExpressibleByArgument, CaseIterable { case all, policies, workloads }
+  enum What: String, ExpressibleByArgument, CaseIterable { case all, policies, workloads, metrics }
 
-  @Argument(help: "What to list: all, policies or workloads.")
+  @Argument(help: "What to list: all, policies, workloads or metrics.")
   var what: What = .all
 
   func run() {
-    if what != .workloads {
+    if what == .all || what == .policies {
       print("Policies (scenario key `scheduler`, tunables under `parameters.<policy>`):")
       for p in PolicyRegistry.all {
         let alias = p.aliases.isEmpty ? "" : " (alias: \(p.aliases.joined(separator: ", ")))"
@@ -190,6 +177,10 @@ struct List: ParsableCommand {
           rows.append(["    " + spec.name, spec.defaultValue.description, spec.rangeText, spec.doc])
         }
         if !rows.isEmpty { print(Format.table(rows)) }
+        if !p.domainParameters.isEmpty {
+          print("    per-domain parameters (`parameters: {\(p.name): {...}}` in a domain; default: the tunable):")
+          print(Format.table(p.domainParameters.map { ["      " + $0.name, $0.rangeText, $0.doc] }))
+        }
         if !p.controlOps.isEmpty {
           print("    control operations (`control:` in a scenario):")
           print(Format.table(p.controlOps.map(Self.opRow)))
@@ -198,7 +189,7 @@ struct List: ParsableCommand {
       print("\n  every policy, control operation:")
       print(Format.table([Self.opRow(ControlCall.schedAdjustSpec)]))
     }
-    if what != .policies {
+    if what == .all || what == .workloads {
       if what == .all { print("") }
       print("Workloads (under a domain's `workloads:`; keys every workload takes:")
       print(Format.table(WorkloadCatalog.common.map { ["    " + $0.key, $0.defaultValue, $0.doc] }) + ")")
@@ -207,6 +198,25 @@ struct List: ParsableCommand {
         let rows = w.parameters.map { ["    " + $0.key, $0.defaultValue, $0.doc] }
         if !rows.isEmpty { print(Format.table(rows)) }
       }
+    }
+    if what == .all || what == .metrics {
+      if what == .all { print("") }
+      print("Metrics (`metric:` of an expectation; `percentile:` where it says so; report columns):")
+      let rows = MetricTable.all.map { m in
+        let scope =
+          switch m.scope {
+          case .domain: "domain"
+          case .domainOrHost: "domain|host"
+          case .host: "host"
+          }
+        let columns = m.columns.compactMap { $0.csv }.joined(separator: " ")
+        return [
+          "  " + m.name, scope, m.usesPercentile ? "percentile" : (m.usesCounter ? "counter" : ""),
+          m.doc
+            + (columns.isEmpty ? "" : " [CSV: \(columns)]"),
+        ]
+      }
+      print(Format.table(rows))
     }
   }
 }

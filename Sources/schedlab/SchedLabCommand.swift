@@ -21,8 +21,21 @@ struct SchedLabCommand: ParsableCommand {
     subcommands: [Run.self, Compare.self, Check.self, Validate.self, Ideal.self, List.self, Bench.self])
 }
 
+/// `--format` of `ideal` and `bench` (their own figures, not run reports).
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json, csv
+}
+
+/// `--format` of `run` and `compare`: a name in the report format registry (``ReportFormats``).
+struct ReportFormatName: ExpressibleByArgument {
+  let format: any ReportFormat
+  init?(argument: String) {
+    guard let format = ReportFormats.named(argument) else { return nil }
+    self.format = format
+  }
+  static var allValueStrings: [String] { ReportFormats.names }
+  var defaultValueDescription: String { format.name }
+  static let table = ReportFormatName(argument: "table")!
 }
 
 /// A number of events on the command line: an integer or scientific notation (`3e9`), at least 1.

@@ -22,7 +22,7 @@ final class WeightBlind: Credit2Extension {
   static let weightBlind = PolicyDescriptor(
     name: "credit2-weight-blind", summary: "credit2 ignoring weights (a test's deliberate bug)", weights: .perVCPU,
     parameters: Credit2Tunables.specs,
-    make: { Credit2Scheduler(parameters: $0, name: "credit2-weight-blind", extension: WeightBlind()) })
+    make: { Credit2Scheduler(parameters: $0.tunables, name: "credit2-weight-blind", extension: WeightBlind()) })
 }
 
 /// `schedlab check`: expectations, verdicts, baselines, seeds, XFAIL/XPASS and JUnit.

@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabEvaluation
 import SchedLabScenario
 import SchedLabTestSupport
 import Testing
@@ -35,6 +36,39 @@ import Testing
     Build.config(
       Build.host(1, cores), extra + (0..<n).map { DomainConfig(name: "b\($0)", workloads: [Build.burner()]) },
       seconds: 1)
+  }
+
+  /// Per-domain boost parameters (`domains[].parameters.credit2-boost`): a domain's own values, and
+  /// the tunables (the file's or the defaults) for a domain that sets none; dom0 reads them back.
+  @Test func domainParametersSetEachDomainsBoost() throws {
+    let yaml = """
+      name: domain-parameters
+      host: {sockets: 1, cores: 1, threads: 1}
+      scheduler: credit2-boost
+      duration: 50ms
+      parameters: {credit2-boost: {boost_ratio_pct: 20}}
+      domains:
+        - {name: dom0, dom0: true}
+        - {name: audio, parameters: {credit2-boost: {boost_ratio_pct: 40, max_boost_credit_us: 1000}}}
+        - {name: hog, workloads: [{type: burner}]}
+      control:
+        - {at: 0s, caller: dom0, op: get_boost, target: audio}
+        - {at: 0s, caller: dom0, op: get_boost, target: hog}
+      """
+    let scenario = try ScenarioLoader.parse(yaml, path: "domain-parameters.yaml")
+    let run = try Runner.simulate(scenario, policy: try scenario.makePolicy().1)
+    let read = run.controls.map { record -> [String: Int64] in
+      guard case .ok(let values) = record.outcome else { return [:] }
+      return Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
+    }
+    #expect(read[0] == ["ratio_permille": 400, "interval_ns": 500_000, "max_credit_ns": 1_000_000])
+    #expect(read[1] == ["ratio_permille": 200, "interval_ns": 500_000, "max_credit_ns": 2_500_000])
+    // The first assignment is split with each domain's ratio: audio 40% of 10 ms capped at 1 ms,
+    // hog 20% of 10 ms.
+    let boost = try #require(try scenario.makePolicy().1 as? Credit2Boost)
+    Engine(config: scenario.simulation, policy: boost).start()
+    #expect(boost.boost.credit[1] == Nanos.ms(1))
+    #expect(boost.boost.credit[2] == Nanos.ms(2))
   }
 
   @Test func creditIsSplitAtEveryAssignment() {

@@ -39,6 +39,16 @@ extension CLITests {
       ":5: domains[0].workloads[0].name: a name cannot contain control characters"
     ),
     (
+      "a domain parameter the policy lacks",
+      header + "domains:\n  - {name: a, parameters: {credit2: {weight: 3}}, workloads: [{type: burner}]}\n",
+      ":5: domains[0].parameters.credit2.weight: unknown parameter (credit2 has none here)"
+    ),
+    (
+      "a domain parameter out of range",
+      header + "domains:\n  - {name: a, parameters: {credit2-boost: {boost_ratio_pct: 300}}}\n",
+      ":5: domains[0].parameters.credit2-boost.boost_ratio_pct: 300 is outside 0...100"
+    ),
+    (
       "two dom0", header + "domains:\n  - {name: d0, dom0: true}\n  - {name: d1, dom0: true}\n",
       ":6: domains[1].dom0: 'd0' is already the control domain"
     ),

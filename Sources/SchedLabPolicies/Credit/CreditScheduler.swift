@@ -113,7 +113,8 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
   public static let descriptor = PolicyDescriptor(
     name: "credit", aliases: ["credit1"],
     summary: "Xen's credit1: 30 ms accounting, 10 ms ticks, BOOST/UNDER/OVER, per-pCPU runqueues, stealing",
-    weights: .perActiveVCPU, parameters: CreditScheduler.parameterSpecs, make: { CreditScheduler(parameters: $0) })
+    weights: .perActiveVCPU, parameters: CreditScheduler.parameterSpecs,
+    make: { CreditScheduler(parameters: $0.tunables) })
 
   public init(parameters: ParameterSet) {
     let tsliceMs = parameters.integer("tslice_ms")

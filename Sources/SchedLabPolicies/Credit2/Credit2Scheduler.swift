@@ -251,7 +251,7 @@ extension Credit2Scheduler where Ext == PlainCredit2 {
     PolicyDescriptor(
       name: "credit2",
       summary: "Xen's credit2: credit in weighted ns, reset epochs, credit-difference slices, per-socket runqueues",
-      weights: .perVCPU, parameters: Credit2Tunables.specs, make: { Credit2(parameters: $0) })
+      weights: .perVCPU, parameters: Credit2Tunables.specs, make: { Credit2(parameters: $0.tunables) })
   }
 
   convenience init(parameters: ParameterSet) {

@@ -76,9 +76,6 @@ import SchedLabCore
 ///     waker's own first; and a unit that preemption would boost (masked or `dont_desched`, 8)
 ///     ranks by boost credit there, so a waker prefers a pCPU it can actually take. Both readings
 ///     use it.
-/// credit2 with boost credit.
-typealias Credit2Boost = Credit2Scheduler<BoostCredit>
-
 final class BoostCredit: Credit2Extension {
   typealias Scheduler = Credit2Boost
   /// The scheduler it extends, set at initialisation (it owns this extension).
@@ -90,9 +87,8 @@ final class BoostCredit: Credit2Extension {
   let triggerIRQ: Bool
   let triggerMasked: Bool
   let triggerDontDesched: Bool
-  let defaultRatioPermille: Int64
-  let defaultIntervalNs: Int64
-  let defaultMaxBoostNs: Int64
+  /// Each domain's boost parameters as the scenario sets them (the tunables by default).
+  let configuration: PolicyConfiguration
   let stormWindowNs: Int64
   let stormIRQs: Int
   /// How boosted time is paid for (interpretation 1 and 12).
@@ -135,14 +131,13 @@ final class BoostCredit: Credit2Extension {
   var vcpuStats: [Counters<BoostVCPUCounter>] = []
   var refusedByCaller: [Int64] = []
 
-  init(parameters: ParameterSet) {
+  init(_ configuration: PolicyConfiguration) {
+    self.configuration = configuration
+    let parameters = configuration.tunables
     boostEnabled = parameters.boolean("boost")
     triggerIRQ = parameters.boolean("boost_on_irq")
     triggerMasked = parameters.boolean("boost_on_masked")
     triggerDontDesched = parameters.boolean("boost_on_dont_desched")
-    defaultRatioPermille = parameters.integer("boost_ratio_pct") * 10
-    defaultIntervalNs = Nanos.us(parameters.integer("boost_interval_us"))
-    defaultMaxBoostNs = Nanos.us(parameters.integer("max_boost_credit_us"))
     stormWindowNs = Nanos.us(parameters.integer("storm_window_us"))
     stormIRQs = Int(parameters.integer("storm_irqs"))
     charge = parameters.choice("boost_charge", as: BoostCharge.self)
@@ -156,13 +151,15 @@ final class BoostCredit: Credit2Extension {
     self.context = context
     let n = context.vcpuCount
     units.size(units: n)
-    ratioPermille = Array(repeating: defaultRatioPermille, count: n)
-    intervalNs = Array(repeating: defaultIntervalNs, count: n)
+    let domains = (0..<context.domainCount).map { BoostDomainParameters(configuration.domain($0)) }
+    let domainOf = (0..<n).map { context.domain(of: VCPUID($0)).index }
+    ratioPermille = domainOf.map { domains[$0].ratioPermille }
+    intervalNs = domainOf.map { domains[$0].intervalNs }
     boostStart = Array(repeating: 0, count: n)
     epochBoostRunNs = Array(repeating: 0, count: n)
     epochBoostBudget = Array(repeating: 0, count: n)
     boostBegunRun = Array(repeating: false, count: n)
-    maxBoostCredit = Array(repeating: defaultMaxBoostNs, count: context.domainCount)
+    maxBoostCredit = domains.map(\.maxBoostCreditNs)
     vcpuStats = Array(repeating: Counters(), count: n)
     refusedByCaller = Array(repeating: 0, count: context.domainCount)
     boostTimers = (0..<n).map { boostTimerTable.create(.boostEnd(vcpu: $0), in: context) }
@@ -342,54 +339,5 @@ final class BoostCredit: Credit2Extension {
     let vcpu = VCPUID(v)
     let refused = context.indexInDomain(vcpu) == 0 ? refusedByCaller[context.domain(of: vcpu).index] : 0
     return stats.reported + [PolicyCounter("refused_control_calls", refused)]
-  }
-}
-
-/// The guest's side and the control interface: what credit2-boost adds to credit2's ops.
-extension Credit2Scheduler: GuestAwarePolicy, ControllablePolicy where Ext == BoostCredit {
-  func guestNotification(_ note: GuestNotification, vcpu: VCPUID, now: Int64) {
-    ext.handleNotification(note, vcpu: vcpu, now: now)
-  }
-
-  func control(_ call: ControlCall, now: Int64) -> ControlOutcome {
-    ext.handleControl(call, now: now)
-  }
-
-  /// The default reading: boosted time is charged to normal credit too (boost reorders, never adds
-  /// CPU) and the ratelimit-protected rest of a run a boost began is paid from the bucket.
-  static var boostDescriptor: PolicyDescriptor {
-    descriptor(
-      name: "credit2-boost", charge: "overtake", runRatelimit: "bucket",
-      summary:
-        "credit2 with budgeted boost on interrupts, masked preemption and dont_desched; boost reorders, never adds CPU")
-  }
-
-  /// The proposal read as written: the bucket is carved out of each assignment, boosted time burns
-  /// only it, and a run a boost began keeps its ratelimit for free. Kept so that its failures
-  /// (boosting VMs above their fair share, starved schedbench workers) stay demonstrable.
-  static var proposalDescriptor: PolicyDescriptor {
-    descriptor(
-      name: "credit2-boost-proposal", charge: "split", runRatelimit: "credit",
-      summary: "credit2-boost read literally (split buckets, free ratelimit after a boost): boost adds CPU")
-  }
-
-  static func descriptor(name: String, charge: String, runRatelimit: String, summary: String) -> PolicyDescriptor {
-    let specs = (Credit2Tunables.specs + BoostCredit.boostSpecs).map { spec in
-      var spec = spec
-      if spec.name == "boost_charge" { spec.defaultValue = .choice(charge) }
-      if spec.name == "boosted_run_ratelimit" { spec.defaultValue = .choice(runRatelimit) }
-      return spec
-    }
-    return PolicyDescriptor(
-      name: name, summary: summary, weights: .perVCPU, parameters: specs, controlOps: BoostCredit.controlOps,
-      make: { Credit2Boost(parameters: $0, name: name) })
-  }
-
-  convenience init(parameters: ParameterSet, name: String) {
-    self.init(parameters: parameters, name: name, extension: BoostCredit(parameters: parameters))
-  }
-
-  convenience init() {
-    self.init(parameters: try! ParameterSet(specs: Self.boostDescriptor.parameters), name: "credit2-boost")
   }
 }

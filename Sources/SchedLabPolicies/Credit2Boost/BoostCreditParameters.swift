@@ -78,3 +78,22 @@ enum BoostVCPUCounter: Int, CounterKey {
   case boostsOverInterval, boostBudgetOverruns, boostDispatches, protectedNs, protectionExhaustions
   case unchargedBoostNs
 }
+
+/// credit2-boost's per-domain parameters: what dom0's `set_boost` changes during a run, set for the
+/// domain from the start (a scenario's `domains[].parameters.credit2-boost`). Each defaults to the
+/// tunable of the same name.
+struct BoostDomainParameters {
+  var ratioPermille: Int64
+  var intervalNs: Int64
+  var maxBoostCreditNs: Int64
+
+  static let specs = BoostCredit.boostSpecs.filter {
+    ["boost_ratio_pct", "boost_interval_us", "max_boost_credit_us"].contains($0.name)
+  }
+
+  init(_ set: ParameterSet) {
+    ratioPermille = set.integer("boost_ratio_pct") * 10
+    intervalNs = Nanos.us(set.integer("boost_interval_us"))
+    maxBoostCreditNs = Nanos.us(set.integer("max_boost_credit_us"))
+  }
+}

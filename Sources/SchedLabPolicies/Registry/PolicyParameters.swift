@@ -126,10 +126,44 @@ public struct ParameterSet: Hashable, Sendable {
   public var ordered: [(String, ParameterValue)] { specs.map { ($0.name, values[$0.name]!) } }
 }
 
-/// A tunable was refused.
+/// A tunable or domain parameter was refused.
 public struct ParameterError: Error, Hashable, Sendable {
   public var parameter: String
   public var reason: String
+  /// The domain whose parameter it is (nil: a tunable).
+  public var domain: Int?
+}
+
+/// What a policy is built from: its tunables, and each domain's parameters.
+public struct PolicyConfiguration: Sendable {
+  public var tunables: ParameterSet
+  /// The domain parameters' specs, defaults resolved (a parameter named like a tunable defaults to
+  /// the tunable's value).
+  public var domainSpecs: [ParameterSpec]
+  /// One set per domain given; a domain beyond them takes the defaults.
+  public var domains: [ParameterSet]
+
+  public init(tunables: ParameterSet, domainSpecs: [ParameterSpec], domains: [ParameterSet]) {
+    self.tunables = tunables
+    self.domainSpecs = domainSpecs
+    self.domains = domains
+  }
+
+  /// Domain `d`'s parameters.
+  public func domain(_ d: Int) -> ParameterSet {
+    d < domains.count ? domains[d] : try! ParameterSet(specs: domainSpecs)
+  }
+
+  /// The same, with every domain parameter named like a tunable defaulting to the tunable's value.
+  public func inheriting() -> PolicyConfiguration {
+    var copy = self
+    copy.domainSpecs = domainSpecs.map { spec in
+      var spec = spec
+      if let inherited = tunables.values[spec.name] { spec.defaultValue = inherited }
+      return spec
+    }
+    return copy
+  }
 }
 
 /// How a policy turns domain weights into shares; the ideal-share oracle follows the policy it judges.
@@ -154,11 +188,16 @@ public struct PolicyDescriptor: Sendable {
   public var parameters: [ParameterSpec]
   /// The policy's own control operations (`sched_adjust`, every policy's, is the engine's).
   public var controlOps: [ControlOpSpec]
-  public var make: @Sendable (ParameterSet) -> any SchedulerPolicy
+  /// The policy's per-domain parameters (Xen: `xl sched-<policy> -d DOM ...`; RTDS's period and
+  /// budget), declared like tunables, written under a domain's `parameters.<policy>` in a scenario,
+  /// and decoded by the policy into its own type. One named like a tunable defaults to its value.
+  public var domainParameters: [ParameterSpec]
+  public var make: @Sendable (PolicyConfiguration) -> any SchedulerPolicy
 
   public init(
     name: String, aliases: [String] = [], summary: String, weights: WeightSemantics, parameters: [ParameterSpec],
-    controlOps: [ControlOpSpec] = [], make: @escaping @Sendable (ParameterSet) -> any SchedulerPolicy
+    controlOps: [ControlOpSpec] = [], domainParameters: [ParameterSpec] = [],
+    make: @escaping @Sendable (PolicyConfiguration) -> any SchedulerPolicy
   ) {
     self.name = name
     self.aliases = aliases
@@ -166,12 +205,34 @@ public struct PolicyDescriptor: Sendable {
     self.weights = weights
     self.parameters = parameters
     self.controlOps = controlOps
+    self.domainParameters = domainParameters
     self.make = make
   }
 
-  /// Build a policy with the given overrides (checked against the table).
-  public func instantiate(_ overrides: [String: ParameterValue] = [:]) throws(ParameterError) -> any SchedulerPolicy {
-    make(try ParameterSet(specs: parameters, overrides: overrides))
+  /// Build a policy with the given tunable overrides and each domain's parameter overrides (all
+  /// checked against the tables).
+  public func instantiate(
+    _ overrides: [String: ParameterValue] = [:], domains: [[String: ParameterValue]] = []
+  ) throws(ParameterError) -> any SchedulerPolicy {
+    make(try configure(overrides, domains: domains))
+  }
+
+  /// Resolve tunables and domain parameters.
+  public func configure(
+    _ overrides: [String: ParameterValue] = [:], domains: [[String: ParameterValue]] = []
+  ) throws(ParameterError) -> PolicyConfiguration {
+    let tunables = try ParameterSet(specs: parameters, overrides: overrides)
+    let specs = PolicyConfiguration(tunables: tunables, domainSpecs: domainParameters, domains: []).inheriting()
+      .domainSpecs
+    var sets: [ParameterSet] = []
+    for (d, given) in domains.enumerated() {
+      do {
+        sets.append(try ParameterSet(specs: specs, overrides: given))
+      } catch {
+        throw ParameterError(parameter: error.parameter, reason: error.reason, domain: d)
+      }
+    }
+    return PolicyConfiguration(tunables: tunables, domainSpecs: specs, domains: sets)
   }
 }
 

@@ -25,7 +25,7 @@ public final class RoundRobinScheduler: SchedulerPolicy, PolicyStatistics {
       ParameterSpec(
         "tslice_us", .integer(100...1_000_000), default: .integer(10_000), "time slice of each turn, in us")
     ],
-    make: { RoundRobinScheduler(sliceNs: Nanos.us($0.integer("tslice_us"))) })
+    make: { RoundRobinScheduler(sliceNs: Nanos.us($0.tunables.integer("tslice_us"))) })
 
   public let name = "rr"
   private let sliceNs: Int64

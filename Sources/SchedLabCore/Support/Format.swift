@@ -20,6 +20,34 @@ public enum Format {
     return text
   }
 
+  /// `value` in scientific notation with `digits` decimals, as C's `%.2e` prints it (`1.23e-04`).
+  public static func scientific(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return fixed(value, 0) }
+    guard value != 0 else { return fixed(0, digits) + "e+00" }
+    var exponent = 0
+    var mantissa = value
+    while abs(mantissa) >= 10 {
+      mantissa /= 10
+      exponent += 1
+    }
+    while abs(mantissa) < 1 {
+      mantissa *= 10
+      exponent -= 1
+    }
+    if abs(Double(fixed(mantissa, digits))!) >= 10 {
+      mantissa /= 10
+      exponent += 1
+    }
+    let e = abs(exponent)
+    return fixed(mantissa, digits) + (exponent < 0 ? "e-" : "e+") + (e < 10 ? "0" : "") + String(e)
+  }
+
+  /// `value` with `digits` decimals and its sign always shown (`+0.012`, `-0.300`).
+  public static func signed(_ value: Double, _ digits: Int) -> String {
+    let text = fixed(value, digits)
+    return text.hasPrefix("-") ? text : "+" + text
+  }
+
   /// A duration for tables: `850ns`, `12.3us`, `4.56ms`, `1.20s`.
   public static func duration(_ ns: Int64) -> String {
     let v = Double(ns)
