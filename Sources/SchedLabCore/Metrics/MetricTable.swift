@@ -209,6 +209,9 @@ public enum MetricTable {
       "context_switches_per_s", .perSecond, .host, "dispatches of another vCPU (idle included), per second",
       host: { input, _ in Measured(input.run.host.contextSwitchesPerS) }),
     Metric(
+      "migrations_per_s", .perSecond, .host, "dispatches on another pCPU than the vCPU last ran on, per second",
+      host: { input, _ in Measured(input.run.host.migrationsPerS) }),
+    Metric(
       "idle_fraction", .share, .host, "pCPU time spent idle",
       host: { input, _ in Measured(input.run.host.idleFraction) }),
     Metric(
