@@ -1,5 +1,5 @@
-public import SchedLabCore
-public import SchedLabScenario
+import SchedLabCore
+import SchedLabScenario
 
 /// What one seed's runs say about one expectation: the worst value over the selected domains, and
 /// whether every bound held.

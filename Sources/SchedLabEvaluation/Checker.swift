@@ -1,5 +1,5 @@
 import Foundation
-public import SchedLabCore
+import SchedLabCore
 public import SchedLabPolicies
 public import SchedLabScenario
 

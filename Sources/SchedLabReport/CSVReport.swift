@@ -1,5 +1,5 @@
 import Foundation
-public import SchedLabCore
+import SchedLabCore
 
 /// CSV: one row per domain (RFC 4180 quoting), for pandas or R. The metric columns are the metric
 /// table's, in its order; a value that does not exist (no wake-up, no request workload, no oracle)

@@ -1,5 +1,5 @@
 import SchedLabCore
-public import SchedLabEvaluation
+import SchedLabEvaluation
 
 /// The JSON result format (documented in the README). Keys and their order are stable; shares are
 /// fractions of one pCPU with 6 decimals; times are integer nanoseconds.
@@ -166,10 +166,10 @@ public enum JSONReport {
   }
 
   static func writeWorkloads(_ workloads: [WorkloadResult], into w: inout JSONWriter) {
-    let periodic = workloads.filter(\.hasJobs)
-    let servers = workloads.filter { $0.category == .requests }
-    let locks = workloads.filter { $0.category == .lock }
-    let others = workloads.filter { $0.category == .stream || $0.category == .script }
+    let periodic = workloads.filter { ReportSection(of: $0) == .jobs }
+    let servers = workloads.filter { ReportSection(of: $0) == .requests }
+    let locks = workloads.filter { ReportSection(of: $0) == .locks }
+    let others = workloads.filter { ReportSection(of: $0) == .throughput }
     w.open("periodic", array: true)
     for p in periodic {
       w.open()

@@ -1,4 +1,4 @@
-public import SchedLabCore
+import SchedLabCore
 
 /// An output format of `run` and `compare`. A new format is one file with its conformance, and one
 /// line in ``ReportFormats/all``.

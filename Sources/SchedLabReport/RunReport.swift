@@ -25,10 +25,10 @@ public struct RunReport: Sendable {
       columns.map { metric, column in metric.measure(input, domain: d, column.query).value }
     }
     let all = e.result.domains.flatMap { dom in dom.workloads.map { (domain: dom.name, workload: $0) } }
-    jobs = all.filter { $0.workload.category == .jobs }
-    requests = all.filter { $0.workload.category == .requests }
-    throughput = all.filter { $0.workload.category == .stream || $0.workload.category == .script }
-    locks = all.filter { $0.workload.category == .lock }
+    jobs = all.filter { ReportSection(of: $0.workload) == .jobs }
+    requests = all.filter { ReportSection(of: $0.workload) == .requests }
+    throughput = all.filter { ReportSection(of: $0.workload) == .throughput }
+    locks = all.filter { ReportSection(of: $0.workload) == .locks }
   }
 
   public var result: RunResult { evaluation.result }
@@ -49,5 +49,21 @@ public struct RunReport: Sendable {
       shown.map { i in row[i].map(text(MetricTable.reportColumns[i].column)) ?? missing }
     }
     return (titles, rows)
+  }
+}
+
+/// Where a workload is reported (every format groups workloads the same way): periodic jobs,
+/// requests, work done per second (streams and scripts), spinlocks; open-loop load is only a share.
+enum ReportSection {
+  case jobs, requests, throughput, locks, none
+
+  init(of w: WorkloadResult) {
+    switch w.category {
+    case .jobs: self = .jobs
+    case .requests: self = .requests
+    case .stream, .script: self = .throughput
+    case .lock: self = .locks
+    case .load: self = .none
+    }
   }
 }

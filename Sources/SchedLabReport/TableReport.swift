@@ -1,5 +1,5 @@
-public import SchedLabCore
-public import SchedLabEvaluation
+import SchedLabCore
+import SchedLabEvaluation
 
 /// The human table: readable at a glance, one row per domain (the metric table's columns).
 public enum TableReport {

@@ -88,11 +88,9 @@ extension GuestWorld {
         vcpu: v, task: task, action: .releaseWork, handlerNs: 0, arrival: process, amount: burst, metric: metric,
         rng: sourceRNG)
     case .periodic(let period, let service, let deadline):
-      let jobs = PeriodicJobs(serviceNs: service, deadlineNs: deadline)
-      let task = addTask(.periodic(jobs), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
-      _ = addSource(
-        vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
-        rng: sourceRNG)
+      addPeriodic(
+        period: period, service: service, deadline: deadline, vcpu: v, realtime: rt, metric: metric,
+        rng: (taskRNG, sourceRNG), hints: spec)
     case .server(let arrival, let service, let irqCost):
       let server = RequestServer(service: service)
       let task = addTask(.server(server), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
@@ -110,11 +108,9 @@ extension GuestWorld {
     case .cryptoAudio(let period, let service, let deadline):
       _ = addTask(
         .burner, vcpu: v, realtime: false, metric: metric, rng: taskRNG, hints: nil, remaining: GuestWorld.burnerWork)
-      let jobs = PeriodicJobs(serviceNs: service, deadlineNs: deadline)
-      let task = addTask(.periodic(jobs), vcpu: v, realtime: true, metric: metric, rng: taskRNG, hints: spec)
-      _ = addSource(
-        vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
-        rng: sourceRNG)
+      addPeriodic(
+        period: period, service: service, deadline: deadline, vcpu: v, realtime: true, metric: metric,
+        rng: (taskRNG, sourceRNG), hints: spec)
     case .spinlock(let outside, let inside, let irqsOff):
       var rng = taskRNG
       // Start somewhere in the first outside stretch, so the vCPUs do not contend in lock-step.
@@ -170,6 +166,18 @@ extension GuestWorld {
       tasks[Int(task)].with(RequestServer.self) { $0.replySource = reply }
       streamKicks.append(out)
     }
+  }
+
+  /// A periodic task and the timer source that releases its jobs.
+  private func addPeriodic(
+    period: Int64, service: Int64, deadline: Int64, vcpu v: Int, realtime: Bool, metric: Int,
+    rng: (task: Xoshiro256, source: Xoshiro256), hints spec: WorkloadSpec
+  ) {
+    let jobs = PeriodicJobs(serviceNs: service, deadlineNs: deadline)
+    let task = addTask(.periodic(jobs), vcpu: v, realtime: realtime, metric: metric, rng: rng.task, hints: spec)
+    _ = addSource(
+      vcpu: v, task: task, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: period), metric: metric,
+      rng: rng.source)
   }
 
   /// Time 0: arm every recurring source at its first arrival, kick streams, start scripts and

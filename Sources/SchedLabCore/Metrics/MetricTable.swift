@@ -93,23 +93,13 @@ public enum MetricTable {
   // MARK: Workloads
 
   static let workloads: [Metric] = [
-    Metric(
-      "deadline_misses", .count, .domainOrHost, "periodic jobs that finished after their deadline",
-      columns: [count(csv: "deadline_misses")],
-      domain: { input, d, q in Measured(Double(selected(input, d, q, .jobs).reduce(0) { $0 + $1.deadlineMisses })) },
-      host: { input, q in sum(input, q) { Double(selected(input, $0, q, .jobs).reduce(0) { $0 + $1.deadlineMisses }) } }
-    ),
-    Metric(
-      "jobs_completed", .count, .domainOrHost, "periodic jobs completed",
-      columns: [count(csv: "jobs_completed")],
-      domain: { input, d, q in Measured(Double(selected(input, d, q, .jobs).reduce(0) { $0 + $1.completed })) },
-      host: { input, q in sum(input, q) { Double(selected(input, $0, q, .jobs).reduce(0) { $0 + $1.completed }) } }),
-    Metric(
-      "requests_completed", .count, .domainOrHost, "requests served (server, server-mix, net-rr)",
-      columns: [count(csv: "server_completed")],
-      domain: { input, d, q in Measured(Double(selected(input, d, q, .requests).reduce(0) { $0 + $1.completed })) },
-      host: { input, q in sum(input, q) { Double(selected(input, $0, q, .requests).reduce(0) { $0 + $1.completed }) } }
-    ),
+    total(
+      "deadline_misses", "periodic jobs that finished after their deadline", csv: "deadline_misses", .jobs,
+      \.deadlineMisses),
+    total("jobs_completed", "periodic jobs completed", csv: "jobs_completed", .jobs, \.completed),
+    total(
+      "requests_completed", "requests served (server, server-mix, net-rr)", csv: "server_completed", .requests,
+      \.completed),
     Metric(
       "request_response", .ns, .domain, "the worst request workload's response time", usesPercentile: true,
       columns: [latency(.p99, csv: "server_p99_ns")],
@@ -154,7 +144,12 @@ public enum MetricTable {
         guard !w.isEmpty else { return Measured(missing: "no request, stream or script workload") }
         return Measured(w.reduce(0) { $0 + $1.throughputPerS })
       },
-      host: { input, q in sum(input, q) { completing(input, $0, q).reduce(0) { $0 + $1.throughputPerS } } }),
+      host: { input, q in
+        Measured(
+          input.run.domains.indices.reduce(0) { total, d in
+            total + completing(input, d, q).reduce(0) { $0 + $1.throughputPerS }
+          })
+      }),
     Metric(
       "completion_time", .ns, .domain,
       "the slowest of the domain's requests, stream batches and script iterations, at the percentile",
@@ -262,8 +257,18 @@ extension MetricTable {
     selected(input, d, q, nil).filter { $0.category == .requests || $0.category == .stream || $0.category == .script }
   }
 
-  static func sum(_ input: MetricInput, _ q: MetricQuery, _ value: (Int) -> Double) -> Measured {
-    Measured(input.run.domains.indices.reduce(0) { $0 + value($1) })
+  /// A count summed over a category's workloads (0 when there are none), per domain or host-wide.
+  static func total(
+    _ name: String, _ doc: String, csv: String, _ category: WorkloadCategory,
+    _ field: @escaping @Sendable (WorkloadResult) -> Int64
+  ) -> Metric {
+    @Sendable func of(_ input: MetricInput, _ d: Int, _ q: MetricQuery) -> Double {
+      Double(selected(input, d, q, category).reduce(0) { $0 + field($1) })
+    }
+    return Metric(
+      name, .count, .domainOrHost, doc, columns: [count(csv: csv)],
+      domain: { input, d, q in Measured(of(input, d, q)) },
+      host: { input, q in Measured(input.run.domains.indices.reduce(0) { $0 + of(input, $1, q) }) })
   }
 
   static func share(table: String? = nil, csv: String) -> MetricColumn {
