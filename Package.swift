@@ -33,13 +33,15 @@ let package = Package(
     ),
     // Evaluation: ideal-share oracle and the run driver that turns a scenario into results.
     .target(name: "SchedLabEvaluation", dependencies: ["SchedLabCore", "SchedLabPolicies", "SchedLabScenario"]),
+    // Timelines: Perfetto and xentrace writers, fed by the engine's trace bus.
+    .target(name: "SchedLabTrace", dependencies: ["SchedLabCore"]),
     // Reports: table, JSON and CSV writers.
     .target(name: "SchedLabReport", dependencies: ["SchedLabCore", "SchedLabEvaluation"]),
     .executableTarget(
       name: "schedlab",
       dependencies: [
         "SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation", "SchedLabReport",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SchedLabTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(

@@ -37,6 +37,8 @@ struct Run: ParsableCommand {
   @Flag(name: .customLong("no-ideal"), help: "Skip the ideal-share oracle (and the demand runs it needs).")
   var noIdeal = false
 
+  @OptionGroup(title: "Timelines") var trace: TraceOptions
+
   @Option(
     name: .customLong("dump-at"),
     help: "Print the scheduler's state (Xen's debug-key 'r' dump) at this simulated time, e.g. 5s, on standard error.")
@@ -57,7 +59,20 @@ struct Run: ParsableCommand {
       if let late = dumpTimes.first(where: { $0 > scenario.simulation.durationNs }) {
         throw CLIError(message: "--dump-at: \(Nanos.format(late)) is after the end of \(file)'s run")
       }
-      let evaluation = try Runner.evaluate(scenario, scheduler: scheduler, ideal: !noIdeal, dumpAt: dumpTimes)
+      var session: TraceSession?
+      if trace.wanted {
+        guard files.count == 1 else { throw CLIError(message: "--trace/--xentrace: give one scenario file") }
+        session = try TraceSession(trace, scenario: scenario, inputs: files, force: force)
+      }
+      let evaluation: Evaluation
+      do {
+        evaluation = try Runner.evaluate(
+          scenario, scheduler: scheduler, ideal: !noIdeal, listeners: session?.listeners ?? [], dumpAt: dumpTimes)
+      } catch {
+        session?.discard()
+        throw error
+      }
+      try session?.finish()
       for dump in evaluation.result.dumps {
         FileHandle.standardError.write(
           Data("--- \(evaluation.policy.name) dump at \(Nanos.format(dump.timeNs)) (\(file)) ---\n\(dump.text)\n".utf8))

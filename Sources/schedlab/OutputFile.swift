@@ -48,25 +48,37 @@ struct OutputFile {
     }
   }
 
+  /// Where the bytes are written before they replace the destination (same directory).
+  var temporary: String {
+    let url = URL(fileURLWithPath: target)
+    return url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).schedlab-\(ProcessInfo.processInfo.processIdentifier)"
+    ).path
+  }
+
   /// Write `text` through a temporary file and a rename, keeping an existing file's permissions.
   func write(_ text: String) throws {
-    let fm = FileManager.default
-    let url = URL(fileURLWithPath: target)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).schedlab-\(ProcessInfo.processInfo.processIdentifier)")
-    let permissions = (try? fm.attributesOfItem(atPath: target)[.posixPermissions]) as? NSNumber
     do {
-      try Data(text.utf8).write(to: temporary)
-      if let permissions { try fm.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary.path) }
-      guard rename(temporary.path, target) == 0 else {
-        throw CLIError(message: "\(path): cannot replace the file (\(String(cString: strerror(errno))))")
-      }
-    } catch let error as CLIError {
-      try? fm.removeItem(at: temporary)
-      throw error
+      try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
     } catch {
-      try? fm.removeItem(at: temporary)
+      discard()
       throw CLIError(message: "\(path): cannot write the output (\(error.localizedDescription))")
     }
+    try commit()
   }
+
+  /// Move the finished temporary file into place, keeping an existing file's permissions.
+  func commit() throws {
+    let fm = FileManager.default
+    let permissions = (try? fm.attributesOfItem(atPath: target)[.posixPermissions]) as? NSNumber
+    if let permissions { try? fm.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary) }
+    guard rename(temporary, target) == 0 else {
+      let reason = String(cString: strerror(errno))
+      discard()
+      throw CLIError(message: "\(path): cannot replace the file (\(reason))")
+    }
+  }
+
+  /// Remove the temporary file (a failed run leaves the destination as it was).
+  func discard() { try? FileManager.default.removeItem(atPath: temporary) }
 }

@@ -36,6 +36,7 @@ extension Credit2Scheduler {
       timeToCredit(v, time: delta)
     }
     if hasCap(v) { budget[v] -= delta }
+    context.trace(PolicyTraceEvent("credit", vcpu: VCPUID(v), detail: "burn", value: credit[v]))
   }
 
   /// `reset_credit`: a new epoch for runqueue `rq`, started because `snext`'s pick found no
@@ -54,6 +55,7 @@ extension Credit2Scheduler {
       }
       ext.assignCredit(self, v, increment: multiplier * Credit2Constants.creditInit, now: now)
       startTime[v] = now
+      context.trace(PolicyTraceEvent("credit", vcpu: VCPUID(v), detail: "reset", value: credit[v]))
     }
   }
 

@@ -69,6 +69,7 @@ extension Credit2Scheduler {
     while position < queue.count && !outranks(v, Int(queue[position])) { position += 1 }
     runqueues[rq].runq.insert(Int32(v), at: position)
     onRunq[v] = true
+    context.trace(PolicyTraceEvent("runq_pos", vcpu: VCPUID(v), value: Int64(position)))
   }
 
   func runqRemove(_ v: Int) {

@@ -185,6 +185,7 @@ final class BoostCredit: Credit2Extension {
     closeBoostEpoch(v)
     epochBoostBudget[v] = share
     units.credit[v] = share
+    context.trace(PolicyTraceEvent("boost_credit", vcpu: VCPUID(v), value: share))
     if keepsWholeAssignment {
       s.addCredit(v, increment: increment)
     } else {
@@ -209,7 +210,9 @@ final class BoostCredit: Credit2Extension {
     }
     epochBoostRunNs[v] += time
     if !units.boosted[v] { vcpuStats[v][.protectedNs] += time }
-    if s.burnBucket(v, time: time, bucket: &units.credit[v]) { boostCreditExhausted(v, now: now) }
+    let empty = s.burnBucket(v, time: time, bucket: &units.credit[v])
+    context.trace(PolicyTraceEvent("boost_credit", vcpu: VCPUID(v), value: units.credit[v]))
+    if empty { boostCreditExhausted(v, now: now) }
   }
 
   /// Whether `v` has at least the normal credit of every unit waiting in its runqueue: credit2

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SchedLabCore
+import SchedLabScenario
+import SchedLabTrace
+
+/// `run`'s timeline options: a Perfetto trace, a xentrace file, a window, the TSC rate.
+struct TraceOptions: ParsableArguments {
+  @Option(name: .customLong("trace"), help: "Write a Perfetto trace (open it in ui.perfetto.dev) to this file.")
+  var perfetto: String?
+
+  @Option(name: .customLong("xentrace"), help: "Write a xentrace binary trace (for xenalyze) to this file.")
+  var xentrace: String?
+
+  @Option(
+    name: .customLong("trace-window"),
+    help: "Trace only this simulated interval, e.g. 2s..3s (default: the whole run).")
+  var window: String?
+
+  @Option(name: .customLong("cpu-hz"), help: "TSC rate of the xentrace file, in Hz (xenalyze's default).")
+  var cpuHz: UInt64 = 2_400_000_000
+
+  var wanted: Bool { perfetto != nil || xentrace != nil }
+
+  /// The window as an interval of simulated ns.
+  func interval(for scenario: Scenario) throws -> ClosedRange<Int64>? {
+    guard let window else { return nil }
+    let parts = window.components(separatedBy: "..")
+    guard parts.count == 2, let from = ScenarioValues.duration(parts[0]), let to = ScenarioValues.duration(parts[1]),
+      from >= 0, from < to
+    else {
+      throw CLIError(message: "--trace-window: '\(window)' is not an interval such as 2s..3s")
+    }
+    guard from < scenario.simulation.durationNs else {
+      throw CLIError(message: "--trace-window: \(window) starts after the run ends")
+    }
+    return from...to
+  }
+}
+
+/// The trace writers of one run: started before it, finished (and moved into place) after it. A
+/// failed run leaves no trace file and the destinations as they were.
+final class TraceSession {
+  private var perfetto: (PerfettoWriter, OutputFile)?
+  private var xentrace: (XentraceWriter, OutputFile)?
+
+  init(_ options: TraceOptions, scenario: Scenario, inputs: [String], force: Bool) throws {
+    let window = try options.interval(for: scenario)
+    let files = try [options.perfetto, options.xentrace].map { path in
+      try path.map { try OutputFile($0, inputs: inputs, force: force) }
+    }
+    if let a = options.perfetto, let b = options.xentrace, a == b {
+      throw CLIError(message: "--trace and --xentrace name the same file")
+    }
+    do {
+      if let file = files[0] {
+        perfetto = (try PerfettoWriter(path: file.temporary, config: scenario.simulation, window: window), file)
+      }
+      if let file = files[1] {
+        let writer = try XentraceWriter(
+          path: file.temporary, config: scenario.simulation, cpuHz: options.cpuHz, window: window)
+        xentrace = (writer, file)
+      }
+    } catch {
+      discard()
+      throw CLIError(message: "\(error)")
+    }
+  }
+
+  var listeners: [any TraceListener] {
+    var out: [any TraceListener] = []
+    if let (writer, _) = perfetto { out.append(writer) }
+    if let (writer, _) = xentrace { out.append(writer) }
+    return out
+  }
+
+  /// Close the files, move them into place, and say how big they are.
+  func finish() throws {
+    if let (writer, file) = perfetto {
+      let bytes = writer.finish()
+      try file.commit()
+      report(file.path, bytes: bytes, events: writer.events, unit: "trace events")
+    }
+    if let (writer, file) = xentrace {
+      let bytes = writer.finish()
+      try file.commit()
+      report(file.path, bytes: bytes, events: writer.records, unit: "records")
+    }
+  }
+
+  func discard() {
+    if let (writer, file) = perfetto {
+      _ = writer.finish()
+      file.discard()
+    }
+    if let (writer, file) = xentrace {
+      _ = writer.finish()
+      file.discard()
+    }
+  }
+
+  private func report(_ path: String, bytes: Int64, events: Int64, unit: String) {
+    let perMillion = events > 0 ? Double(bytes) / Double(events) : 0
+    FileHandle.standardError.write(
+      Data("trace \(path): \(bytes) bytes, \(events) \(unit) (\(Format.fixed(perMillion, 1)) MB per million)\n".utf8))
+  }
+}
