@@ -33,6 +33,10 @@ let package = Package(
     ),
     // Evaluation: ideal-share oracle and the run driver that turns a scenario into results.
     .target(name: "SchedLabEvaluation", dependencies: ["SchedLabCore", "SchedLabPolicies", "SchedLabScenario"]),
+    // Search: generated scenarios judged against generic properties, failures shrunk.
+    .target(
+      name: "SchedLabSearch",
+      dependencies: ["SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation"]),
     // Timelines: Perfetto and xentrace writers, fed by the engine's trace bus.
     .target(name: "SchedLabTrace", dependencies: ["SchedLabCore"]),
     // Reports: table, JSON and CSV writers.
@@ -41,7 +45,7 @@ let package = Package(
       name: "schedlab",
       dependencies: [
         "SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation", "SchedLabReport",
-        "SchedLabTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "SchedLabTrace", "SchedLabSearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(
@@ -53,7 +57,7 @@ let package = Package(
       name: "SchedLabTests",
       dependencies: [
         "SchedLabCore", "SchedLabPolicies", "SchedLabScenario", "SchedLabEvaluation", "SchedLabReport",
-        "SchedLabTestSupport",
+        "SchedLabSearch", "SchedLabTestSupport",
         // The reference that SparseHistogram's percentiles are checked against.
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]

@@ -18,7 +18,9 @@ struct SchedLabCommand: ParsableCommand {
     commandName: "schedlab",
     abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
     version: schedlabVersion,
-    subcommands: [Run.self, Compare.self, Check.self, Validate.self, Ideal.self, List.self, Bench.self])
+    subcommands: [
+      Run.self, Compare.self, Check.self, SearchCommand.self, Validate.self, Ideal.self, List.self, Bench.self,
+    ])
 }
 
 /// `--format` of `ideal` and `bench` (their own figures, not run reports).

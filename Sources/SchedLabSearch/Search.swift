@@ -1,0 +1,120 @@
+import Foundation
+import SchedLabCore
+import SchedLabEvaluation
+import SchedLabPolicies
+import SchedLabScenario
+
+/// `schedlab search`: draw scenarios, judge each against the properties, shrink what fails.
+public enum Search {
+  public struct Options: Sendable {
+    public var space = SearchSpace.standard
+    public var policy: PolicyDescriptor
+    public var baseline: String?
+    public var properties: [SearchProperty]
+    public var seed: UInt64 = 1
+    public var runs: Int
+    /// Stop drawing after this many seconds of wall clock (nil: only `runs` bounds the search).
+    public var budgetSeconds: Double?
+    public var jobs = 1
+    public var keepGoing = false
+    /// Called after each batch: scenarios judged, failures so far.
+    public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
+
+    public init(policy: PolicyDescriptor, properties: [SearchProperty], runs: Int) {
+      self.policy = policy
+      self.properties = properties
+      self.runs = runs
+    }
+  }
+
+  /// A scenario that broke a property: where it came from, what failed, and its shrunk form.
+  public struct Counterexample: Sendable {
+    public var index: Int
+    public var original: ScenarioDraw
+    public var shrunk: ScenarioDraw
+    /// The failing expectation's name, measured value and bound, on the shrunk scenario.
+    public var property: String
+    public var message: String
+    public var file: String
+  }
+
+  public struct Outcome: Sendable {
+    /// Scenarios drawn, and those with something to judge (the others had no workload a property
+    /// concerns).
+    public var drawn: Int
+    public var judged: Int
+    public var seconds: Double
+    public var counterexamples: [Counterexample]
+  }
+
+  /// The expectations of `draw` under the options' properties.
+  static func expectations(_ draw: ScenarioDraw, _ options: Options) -> [String] {
+    options.properties.filter { $0.applies(to: options.policy, baseline: options.baseline) }
+      .flatMap { $0.expectations(draw, baseline: options.baseline) }
+  }
+
+  /// The scheduler a scenario file names: the searched policy, or credit2 for a policy plugged in from
+  /// Swift without being registered (the checker runs the plugged-in one either way).
+  static func fileScheduler(_ options: Options) -> String {
+    PolicyRegistry.lookup(options.policy.name) != nil ? options.policy.name : "credit2"
+  }
+
+  /// The failed checks of `draw` (empty: it holds every property; nil: no property concerns it), as
+  /// the scenario file reproduces it.
+  static func judge(_ draw: ScenarioDraw, name: String, _ options: Options) throws -> [CheckResult]? {
+    let expect = expectations(draw, options)
+    guard !expect.isEmpty else { return nil }
+    let text = draw.yaml(name: name, scheduler: fileScheduler(options), expectations: expect)
+    let scenario = try ScenarioLoader.parse(text, path: name + ".yaml")
+    let results = try Checker.check([scenario], options: .init(policy: options.policy, jobs: 1))
+    return results.filter { $0.verdict == .fail }
+  }
+
+  /// Run the search: draws in index order, `jobs` at a time; the first failure (or all, with
+  /// `keepGoing`) is shrunk. The same options give the same counterexamples whatever `jobs`.
+  public static func run(_ options: Options) throws -> Outcome {
+    let start = Date()
+    var found: [Counterexample] = []
+    var drawn = 0
+    var judged = 0
+    var index = 0
+    while index < options.runs {
+      if let budget = options.budgetSeconds, Date().timeIntervalSince(start) >= budget { break }
+      let batch = Array(index..<min(options.runs, index + max(1, options.jobs)))
+      let failures = try judgeBatch(batch, options)
+      drawn += batch.count
+      judged += failures.filter { $0 != nil }.count
+      index += batch.count
+      for (i, result) in zip(batch, failures) {
+        guard let failed = result, !failed.isEmpty else { continue }
+        let draw = options.space.draw(seed: options.seed, index: i)
+        found.append(try shrink(draw, index: i, failing: failed[0].expectation.name, options))
+        if !options.keepGoing { break }
+      }
+      options.progress(judged, found.count)
+      if !found.isEmpty && !options.keepGoing { break }
+    }
+    return Outcome(drawn: drawn, judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found)
+  }
+
+  /// Judge draws concurrently; results in the order of `indices`.
+  static func judgeBatch(_ indices: [Int], _ options: Options) throws -> [[CheckResult]?] {
+    let results = Locked(Array(repeating: Result<[CheckResult]?, any Error>.success(nil), count: indices.count))
+    DispatchQueue.concurrentPerform(iterations: indices.count) { k in
+      let i = indices[k]
+      let draw = options.space.draw(seed: options.seed, index: i)
+      let outcome = Result { try judge(draw, name: "search-\(options.seed)-\(i)", options) }
+      results.update { $0[k] = outcome }
+    }
+    return try results.value.map { try $0.get() }
+  }
+}
+
+/// A value shared by concurrent workers.
+final class Locked<T>: @unchecked Sendable {
+  private var stored: T
+  private let lock = NSLock()
+  init(_ value: T) { stored = value }
+  var value: T { lock.withLock { stored } }
+  func update(_ body: (inout T) -> Void) { lock.withLock { body(&stored) } }
+}
