@@ -26,15 +26,13 @@ public enum ScenarioLoader {
     return try parse(text, path: path)
   }
 
-  /// Parse and validate scenario text; `path` names it in errors.
-  public static func parse(_ text: String, path: String) throws(ScenarioError) -> Scenario {
-    let context = NodeContext(file: path)
-    let root: Node
+  /// The root node of a YAML document (a scenario or a search space), or one clear error.
+  static func document(_ text: String, path: String) throws(ScenarioError) -> Node {
     do {
       guard let node = try Yams.compose(yaml: text) else {
         throw ScenarioError(file: path, line: nil, key: "", message: "the file is empty")
       }
-      root = node
+      return node
     } catch let error as ScenarioError {
       throw error
     } catch let error as YamlError {
@@ -42,6 +40,12 @@ public enum ScenarioLoader {
     } catch {
       throw ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
     }
+  }
+
+  /// Parse and validate scenario text; `path` names it in errors.
+  public static func parse(_ text: String, path: String) throws(ScenarioError) -> Scenario {
+    let context = NodeContext(file: path)
+    let root = try document(text, path: path)
     var top = try MapReader(root, path: "", context: context)
     let name = try top.string("name", default: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     let description = try top.string("description", default: "")

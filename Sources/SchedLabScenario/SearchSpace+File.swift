@@ -32,17 +32,7 @@ extension SearchSpace {
 
   public static func parse(_ text: String, path: String) throws(ScenarioError) -> SearchSpace {
     let context = NodeContext(file: path)
-    let root: Node
-    do {
-      guard let node = try Yams.compose(yaml: text) else {
-        throw ScenarioError(file: path, line: nil, key: "", message: "the file is empty")
-      }
-      root = node
-    } catch let error as ScenarioError {
-      throw error
-    } catch {
-      throw ScenarioError(file: path, line: nil, key: "", message: "YAML syntax: \(error)")
-    }
+    let root = try ScenarioLoader.document(text, path: path)
     var reader = try MapReader(root, path: "", context: context)
     var space = SearchSpace.standard
     func list(_ key: String) throws(ScenarioError) -> [Node]? {
