@@ -12,6 +12,8 @@ public enum Search {
     public var baseline: String?
     public var properties: [SearchProperty]
     public var seed: UInt64 = 1
+    /// The first draw's index (to replay a draw: its index and `runs` 1).
+    public var from = 0
     public var runs: Int
     /// Stop drawing after this many seconds of wall clock (nil: only `runs` bounds the search).
     public var budgetSeconds: Double?
@@ -77,10 +79,11 @@ public enum Search {
     var found: [Counterexample] = []
     var drawn = 0
     var judged = 0
-    var index = 0
-    while index < options.runs {
+    var index = options.from
+    let end = options.from + options.runs
+    while index < end {
       if let budget = options.budgetSeconds, Date().timeIntervalSince(start) >= budget { break }
-      let batch = Array(index..<min(options.runs, index + max(1, options.jobs)))
+      let batch = Array(index..<min(end, index + max(1, options.jobs)))
       let failures = try judgeBatch(batch, options)
       drawn += batch.count
       judged += failures.filter { $0 != nil }.count

@@ -42,6 +42,9 @@ struct SearchCommand: ParsableCommand {
   @Option(name: .long, help: "Seed of the draws.")
   var seed: UInt64 = 1
 
+  @Option(name: .long, help: "Index of the first draw (replay draw N with --from N --runs 1).")
+  var from: Int = 0
+
   @Option(name: .long, help: "Scenarios judged at once.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -99,6 +102,8 @@ struct SearchCommand: ParsableCommand {
     if let space { options.space = try SearchSpace.load(path: space) }
     options.baseline = baseline
     options.seed = seed
+    guard from >= 0 else { throw CLIError(message: "--from: at least 0") }
+    options.from = from
     options.budgetSeconds = seconds
     options.jobs = jobs
     options.keepGoing = keepGoing

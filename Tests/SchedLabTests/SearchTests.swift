@@ -5,6 +5,43 @@ import SchedLabScenario
 import SchedLabSearch
 import Testing
 
+/// A planted bug: round-robin that only ever runs on pCPU 0 (every other pCPU stays idle).
+final class OnePCPURoundRobin: SchedulerPolicy {
+  let name = "rr-one-pcpu"
+  private var context: SchedContext!
+  private var queue: [VCPUID] = []
+  private var queued: [Bool] = []
+
+  static let descriptor = PolicyDescriptor(
+    name: "rr-one-pcpu", summary: "rr on pCPU 0 only (a test's deliberate bug)", weights: .equal, parameters: [],
+    make: { _ in OnePCPURoundRobin() })
+
+  func initialize(context: SchedContext) {
+    self.context = context
+    queued = Array(repeating: false, count: context.vcpuCount)
+  }
+  func insert(_ vcpu: VCPUID, now: Int64) {}
+  func wake(_ vcpu: VCPUID, now: Int64) {
+    guard !context.isRunning(vcpu) && !queued[vcpu.index] else { return }
+    queue.append(vcpu)
+    queued[vcpu.index] = true
+    context.tickle(PCPUID(0))
+  }
+  func schedule(on pcpu: PCPUID, now: Int64) -> ScheduleDecision {
+    guard pcpu == PCPUID(0) else { return .idle }
+    if let current = context.current(pcpu), context.isRunnable(current) {
+      queue.append(current)
+      queued[current.index] = true
+    }
+    guard let i = queue.firstIndex(where: { context.isRunnable($0) && context.hardAffinity(of: $0).contains(pcpu) })
+    else { return .idle }
+    let next = queue.remove(at: i)
+    queued[next.index] = false
+    return ScheduleDecision(next: next, runtimeNs: Nanos.ms(10))
+  }
+  func pickResource(_ vcpu: VCPUID, now: Int64) -> PCPUID { PCPUID(0) }
+}
+
 /// `schedlab search`: draws, properties, shrinking, determinism, and planted bugs found.
 @Suite struct SearchTests {
   @Test func drawsAreReproducibleAndInsideTheSpace() throws {
@@ -62,6 +99,37 @@ import Testing
     #expect(blind.contains { $0.verdict == .fail })
     let real = try Checker.check([file], options: .init(policy: PolicyRegistry.lookup("credit2")!))
     #expect(real.allSatisfy { $0.verdict == .pass }, "\(real.map(\.message))")
+  }
+
+  /// A planted bug: a round-robin that uses one pCPU of many. Found and shrunk to a small host.
+  @Test func aRoundRobinOnOnePCPUIsFoundAndShrunk() throws {
+    let found = try #require(try search(OnePCPURoundRobin.descriptor).counterexamples.first)
+    #expect(found.shrunk.domains.count <= 3 && found.shrunk.pcpus <= 4)
+    #expect(found.shrunk.pcpus >= 2, "one pCPU is all it uses: a smaller host hides the bug")
+    let file = try ScenarioLoader.parse(found.file, path: "found.yaml")
+    let rr = try Checker.check([file], options: .init(policy: PolicyRegistry.lookup("rr")!))
+    #expect(rr.allSatisfy { $0.verdict == .pass }, "\(rr.map(\.message))")
+  }
+
+  /// The proposal read as written (boost adds CPU): among draws 110–119, a failure that credit2 and
+  /// credit2-boost do not share, shrunk to two domains on one pCPU: the demand VM gets 0.645 instead
+  /// of its 0.5.
+  @Test func theProposalsExtraCPUIsFound() throws {
+    var options = Search.Options(
+      policy: PolicyRegistry.lookup("credit2-boost-proposal")!, properties: [.fairness], runs: 10)
+    options.from = 110
+    options.keepGoing = true
+    let found = try Search.run(options).counterexamples
+    let proposalOnly = try found.filter { c in
+      let file = try ScenarioLoader.parse(c.file, path: "found.yaml")
+      return try ["credit2", "credit2-boost"].allSatisfy { name in
+        try Checker.check([file], options: .init(policy: PolicyRegistry.lookup(name)!)).allSatisfy {
+          $0.verdict == .pass
+        }
+      }
+    }
+    let smallest = try #require(proposalOnly.min { $0.shrunk.size < $1.shrunk.size })
+    #expect(smallest.shrunk.domains.count <= 3 && smallest.shrunk.pcpus <= 4)
   }
 
   /// credit1's failure class of the 2009 mail: a demand-limited VM short of its share. The shrunk file
