@@ -8,10 +8,18 @@ public struct ScenarioDraw: Hashable, Sendable {
     public var type: String
     /// Parameters in order, as they are written (`rate: 800`, `service: 300us`).
     public var parameters: [Parameter]
+    public init(type: String, parameters: [Parameter]) {
+      self.type = type
+      self.parameters = parameters
+    }
   }
   public struct Parameter: Hashable, Sendable {
     public var key: String
     public var value: String
+    public init(key: String, value: String) {
+      self.key = key
+      self.value = value
+    }
   }
   public struct Domain: Hashable, Sendable {
     public var name: String

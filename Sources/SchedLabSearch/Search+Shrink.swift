@@ -8,8 +8,12 @@ extension Search {
   /// At most this many candidate judgements per counterexample.
   static let shrinkBudget = 300
 
+  /// Parameters a workload may leave to the catalogue's default.
+  static let optionalParameters: [String: Set<String>] = ["demand": ["burst"], "audio": ["period", "service"]]
+
   /// Every scenario one step smaller than `draw`: a domain, a vCPU or a pCPU less, a smaller host, a
-  /// rounder weight, no cap, the ideal host model, a shorter run.
+  /// simpler workload (a burner, or a parameter left to its default), a rounder weight, no cap, the
+  /// ideal host model, a shorter run.
   static func smaller(_ draw: ScenarioDraw) -> [ScenarioDraw] {
     var out: [ScenarioDraw] = []
     func variant(_ change: (inout ScenarioDraw) -> Void) {
@@ -33,6 +37,13 @@ extension Search {
     for d in draw.domains.indices {
       variant { $0.domains[d].weight = 256 }
       variant { $0.domains[d].cap = 0 }
+      variant { $0.domains[d].workloads = [.init(type: "burner", parameters: [])] }
+      for (w, workload) in draw.domains[d].workloads.enumerated() {
+        for (k, parameter) in workload.parameters.enumerated()
+        where optionalParameters[workload.type]?.contains(parameter.key) == true {
+          variant { $0.domains[d].workloads[w].parameters.remove(at: k) }
+        }
+      }
     }
     if draw.durationNs > Nanos.s(1) {
       variant {
