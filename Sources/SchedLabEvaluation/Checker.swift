@@ -222,7 +222,7 @@ public enum Checker {
 
   /// `transform` over `items` on up to `jobs` threads; results in input order, nil for an item not
   /// started because `stop` said so. The first error wins.
-  static func parallelMap<T: Sendable, R: Sendable>(
+  public static func parallelMap<T: Sendable, R: Sendable>(
     _ items: [T], jobs: Int, stop: @Sendable () -> Bool = { false },
     _ transform: @Sendable (T) throws(ScenarioError) -> R
   ) throws(ScenarioError) -> [R?] {

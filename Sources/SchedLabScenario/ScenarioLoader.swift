@@ -13,6 +13,11 @@ public enum ScenarioLoader {
 
   /// Load and validate the scenario at `path`.
   public static func load(path: String) throws(ScenarioError) -> Scenario {
+    try parse(try text(atPath: path), path: path)
+  }
+
+  /// A file's text, or one clear error: unreadable, not UTF-8, or binary (a NUL byte).
+  static func text(atPath path: String) throws(ScenarioError) -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ScenarioError(file: path, line: nil, key: "", message: "cannot read the file")
     }
@@ -23,7 +28,7 @@ public enum ScenarioLoader {
       let line = text.utf8[..<nul].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
       throw ScenarioError(file: path, line: line, key: "", message: "a NUL byte: this is not a text file")
     }
-    return try parse(text, path: path)
+    return text
   }
 
   /// The root node of a YAML document (a scenario or a search space), or one clear error.

@@ -1,4 +1,3 @@
-import Foundation
 import SchedLabCore
 import Yams
 
@@ -24,10 +23,7 @@ extension SearchSpace {
   ]
 
   public static func load(path: String) throws(ScenarioError) -> SearchSpace {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-      throw ScenarioError(file: path, line: nil, key: "", message: "cannot read the file as UTF-8 text")
-    }
-    return try parse(text, path: path)
+    try parse(try ScenarioLoader.text(atPath: path), path: path)
   }
 
   public static func parse(_ text: String, path: String) throws(ScenarioError) -> SearchSpace {

@@ -63,7 +63,9 @@ public enum Search {
 
   /// The failed checks of `draw` (empty: it holds every property; nil: no property concerns it), as
   /// the scenario file reproduces it.
-  static func judge(_ draw: ScenarioDraw, name: String, _ options: Options) throws -> [CheckResult]? {
+  static func judge(_ draw: ScenarioDraw, name: String, _ options: Options) throws(ScenarioError)
+    -> [CheckResult]?
+  {
     let expect = expectations(draw, options)
     guard !expect.isEmpty else { return nil }
     let text = draw.yaml(name: name, scheduler: fileScheduler(options), expectations: expect)
@@ -84,13 +86,16 @@ public enum Search {
     while index < end {
       if let budget = options.budgetSeconds, Date().timeIntervalSince(start) >= budget { break }
       let batch = Array(index..<min(end, index + max(1, options.jobs)))
-      let failures = try judgeBatch(batch, options)
-      drawn += batch.count
-      judged += failures.filter { $0 != nil }.count
-      index += batch.count
-      for (i, result) in zip(batch, failures) {
-        guard let failed = result, !failed.isEmpty else { continue }
+      // Judged concurrently, results in index order (what is found does not depend on `jobs`).
+      let judgements = try Checker.parallelMap(batch, jobs: options.jobs) { i throws(ScenarioError) in
         let draw = options.space.draw(seed: options.seed, index: i)
+        return (draw, try judge(draw, name: "search-\(options.seed)-\(i)", options))
+      }.map { $0! }
+      drawn += batch.count
+      judged += judgements.filter { $0.1 != nil }.count
+      index += batch.count
+      for (i, (draw, result)) in zip(batch, judgements) {
+        guard let failed = result, !failed.isEmpty else { continue }
         found.append(try shrink(draw, index: i, failing: failed[0].expectation.name, options))
         if !options.keepGoing { break }
       }
@@ -99,25 +104,4 @@ public enum Search {
     }
     return Outcome(drawn: drawn, judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found)
   }
-
-  /// Judge draws concurrently; results in the order of `indices`.
-  static func judgeBatch(_ indices: [Int], _ options: Options) throws -> [[CheckResult]?] {
-    let results = Locked(Array(repeating: Result<[CheckResult]?, any Error>.success(nil), count: indices.count))
-    DispatchQueue.concurrentPerform(iterations: indices.count) { k in
-      let i = indices[k]
-      let draw = options.space.draw(seed: options.seed, index: i)
-      let outcome = Result { try judge(draw, name: "search-\(options.seed)-\(i)", options) }
-      results.update { $0[k] = outcome }
-    }
-    return try results.value.map { try $0.get() }
-  }
-}
-
-/// A value shared by concurrent workers.
-final class Locked<T>: @unchecked Sendable {
-  private var stored: T
-  private let lock = NSLock()
-  init(_ value: T) { stored = value }
-  var value: T { lock.withLock { stored } }
-  func update(_ body: (inout T) -> Void) { lock.withLock { body(&stored) } }
 }

@@ -24,12 +24,6 @@ final class ByteBuffer {
     capacity = grown
   }
 
-  @inline(__always) func byte(_ b: UInt8) {
-    reserve(1)
-    base[count] = b
-    count += 1
-  }
-
   /// A 32-bit word, little-endian.
   @inline(__always) func word(_ w: UInt32) {
     reserve(4)

@@ -41,8 +41,8 @@ struct TraceOptions: ParsableArguments {
 /// The trace writers of one run: started before it, finished (and moved into place) after it. A
 /// failed run leaves no trace file and the destinations as they were.
 final class TraceSession {
-  private var perfetto: (PerfettoWriter, OutputFile)?
-  private var xentrace: (XentraceWriter, OutputFile)?
+  /// Each writer with the file it will replace.
+  private var writers: [(writer: any TimelineWriter, file: OutputFile)] = []
 
   init(_ options: TraceOptions, scenario: Scenario, inputs: [String], force: Bool) throws {
     let window = try options.interval(for: scenario)
@@ -54,12 +54,12 @@ final class TraceSession {
     }
     do {
       if let file = files[0] {
-        perfetto = (try PerfettoWriter(path: file.temporary, config: scenario.simulation, window: window), file)
+        writers.append((try PerfettoWriter(path: file.temporary, config: scenario.simulation, window: window), file))
       }
       if let file = files[1] {
         let writer = try XentraceWriter(
           path: file.temporary, config: scenario.simulation, cpuHz: options.cpuHz, window: window)
-        xentrace = (writer, file)
+        writers.append((writer, file))
       }
     } catch {
       discard()
@@ -67,33 +67,20 @@ final class TraceSession {
     }
   }
 
-  var listeners: [any TraceListener] {
-    var out: [any TraceListener] = []
-    if let (writer, _) = perfetto { out.append(writer) }
-    if let (writer, _) = xentrace { out.append(writer) }
-    return out
-  }
+  var listeners: [any TraceListener] { writers.map(\.writer) }
 
   /// Close the files, move them into place, and say how big they are.
   func finish() throws {
-    if let (writer, file) = perfetto {
+    for (writer, file) in writers {
       let bytes = writer.finish()
       try file.commit()
-      report(file.path, bytes: bytes, events: writer.events, unit: "trace events")
-    }
-    if let (writer, file) = xentrace {
-      let bytes = writer.finish()
-      try file.commit()
-      report(file.path, bytes: bytes, events: writer.records, unit: "records")
+      let (count, unit) = writer.itemsWritten
+      report(file.path, bytes: bytes, events: count, unit: unit)
     }
   }
 
   func discard() {
-    if let (writer, file) = perfetto {
-      _ = writer.finish()
-      file.discard()
-    }
-    if let (writer, file) = xentrace {
+    for (writer, file) in writers {
       _ = writer.finish()
       file.discard()
     }

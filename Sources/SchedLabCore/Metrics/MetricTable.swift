@@ -110,26 +110,15 @@ public enum MetricTable {
       }),
     Metric(
       "miss_ratio", .fraction, .domainOrHost, "deadline misses per completed periodic job",
-      domain: { input, d, q in
-        let jobs = selected(input, d, q, .jobs)
-        let completed = jobs.reduce(0) { $0 + $1.completed }
-        guard completed > 0 else { return Measured(missing: "no completed jobs") }
-        return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / Double(completed))
-      },
+      domain: { input, d, q in missRatio(selected(input, d, q, .jobs), none: "no completed jobs") },
       host: { input, q in
-        let jobs = input.run.domains.indices.flatMap { selected(input, $0, q, .jobs) }
-        let completed = jobs.reduce(0) { $0 + $1.completed }
-        guard completed > 0 else { return Measured(missing: "no domain has such a workload") }
-        return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / Double(completed))
+        missRatio(
+          input.run.domains.indices.flatMap { selected(input, $0, q, .jobs) }, none: "no domain has such a workload")
       }),
     Metric(
       "throughput", .perSecond, .domainOrHost,
       "completions per second: requests and streams, or the named workload's",
-      domain: { input, d, q in
-        let w = selectedThroughput(input, d, q)
-        guard !w.isEmpty else { return Measured(missing: "no request or stream workload") }
-        return Measured(w.reduce(0) { $0 + $1.throughputPerS })
-      },
+      domain: { input, d, q in rate(selectedThroughput(input, d, q), none: "no request or stream workload") },
       host: { input, q in
         // Summed per domain, then over domains.
         let perDomain = input.run.domains.indices.map { selectedThroughput(input, $0, q) }.filter { !$0.isEmpty }
@@ -139,11 +128,7 @@ public enum MetricTable {
     Metric(
       "completions_per_s", .perSecond, .domainOrHost,
       "work items done per second: requests, stream batches and script iterations",
-      domain: { input, d, q in
-        let w = completing(input, d, q)
-        guard !w.isEmpty else { return Measured(missing: "no request, stream or script workload") }
-        return Measured(w.reduce(0) { $0 + $1.throughputPerS })
-      },
+      domain: { input, d, q in rate(completing(input, d, q), none: "no request, stream or script workload") },
       host: { input, q in
         Measured(
           input.run.domains.indices.reduce(0) { total, d in
@@ -232,6 +217,18 @@ extension MetricTable {
   static func window(_ input: MetricInput, _ d: Int, _ pick: (WindowSummary) -> Double) -> Measured {
     let w = input.run.domains[d].window
     return w.windows > 0 ? Measured(pick(w)) : Measured(missing: "no complete window")
+  }
+
+  /// Completions per second summed over `workloads`, or `none` when there are none.
+  static func rate(_ workloads: [WorkloadResult], none: String) -> Measured {
+    workloads.isEmpty ? Measured(missing: none) : Measured(workloads.reduce(0) { $0 + $1.throughputPerS })
+  }
+
+  /// Deadline misses per completed job over `jobs`, or `none` when none completed.
+  static func missRatio(_ jobs: [WorkloadResult], none: String) -> Measured {
+    let completed = jobs.reduce(0) { $0 + $1.completed }
+    guard completed > 0 else { return Measured(missing: none) }
+    return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / Double(completed))
   }
 
   static func summary(_ s: LatencySummary, _ q: MetricQuery, _ none: String) -> Measured {
