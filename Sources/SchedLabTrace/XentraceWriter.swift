@@ -25,7 +25,10 @@ public final class XentraceWriter: TraceListener {
     static let credit2CreditReset: UInt32 = 0x0002_2207
   }
   static let idleDomain: UInt32 = 32767
-  /// A CPU's buffered records are written as one window once they exceed this many bytes.
+  /// Once a CPU's buffered records exceed this many bytes, every CPU's buffer is written as one window
+  /// each, in CPU order, as xentrace drains all per-CPU buffers on each pass. (Writing only the full
+  /// buffer let a busy CPU's windows run far ahead of a quiet one's, and xenalyze, meeting the quiet
+  /// CPU's first window late, stopped with "p->current not NULL".)
   static let windowBytes = 1 << 15
 
   private let file: TraceFile
@@ -95,7 +98,11 @@ public final class XentraceWriter: TraceListener {
     if count > 2 { b.word(d2) }
     if count > 3 { b.word(d3) }
     records += 1
-    if b.count > Self.windowBytes { flush(cpu) }
+    if b.count > Self.windowBytes { flushAll() }
+  }
+
+  private func flushAll() {
+    for cpu in buffers.indices { flush(cpu) }
   }
 
   /// Write CPU `cpu`'s buffered records as one window.
@@ -165,7 +172,7 @@ public final class XentraceWriter: TraceListener {
 
   /// Write every CPU's pending window and close the file; returns its size in bytes.
   public func finish() -> Int64 {
-    for cpu in buffers.indices { flush(cpu) }
+    flushAll()
     file.close()
     return file.written
   }
