@@ -26,7 +26,21 @@ public struct ScenarioDraw: Hashable, Sendable {
     public var vcpus: Int
     public var weight: Int
     public var cap: Int
+    /// Hard affinity: pCPUs by index (nil: all).
+    public var affinity: ClosedRange<Int>?
     public var workloads: [Workload]
+
+    public init(
+      name: String, vcpus: Int, weight: Int = 256, cap: Int = 0, affinity: ClosedRange<Int>? = nil,
+      workloads: [Workload]
+    ) {
+      self.name = name
+      self.vcpus = vcpus
+      self.weight = weight
+      self.cap = cap
+      self.affinity = affinity
+      self.workloads = workloads
+    }
   }
 
   public var sockets: Int
@@ -37,14 +51,33 @@ public struct ScenarioDraw: Hashable, Sendable {
   public var warmupNs: Int64
   public var domains: [Domain]
 
+  public init(
+    sockets: Int, cores: Int, threads: Int, model: String, durationNs: Int64, warmupNs: Int64, domains: [Domain]
+  ) {
+    self.sockets = sockets
+    self.cores = cores
+    self.threads = threads
+    self.model = model
+    self.durationNs = durationNs
+    self.warmupNs = warmupNs
+    self.domains = domains
+  }
+
   public var pcpus: Int { sockets * cores * threads }
 
-  /// The scenario file: host, duration, domains and the expectations given.
-  public func yaml(name: String, scheduler: String, expectations: [String], header: [String] = []) -> String {
+  /// The scenario file: host, scheduler (with `tunables` set), duration, domains and the expectations
+  /// given.
+  public func yaml(
+    name: String, scheduler: String, tunables: [Parameter] = [], expectations: [String], header: [String] = []
+  ) -> String {
     var lines = header.map { "# " + $0 }
     lines.append("name: \(name)")
     lines.append("host: {sockets: \(sockets), cores: \(cores), threads: \(threads), model: \(model)}")
     lines.append("scheduler: \(scheduler)")
+    if !tunables.isEmpty {
+      lines.append("parameters:")
+      lines.append("  \(scheduler): {" + tunables.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}")
+    }
     lines.append("duration: \(Nanos.format(durationNs))")
     lines.append("warmup: \(Nanos.format(warmupNs))")
     lines.append("domains:")
@@ -52,9 +85,13 @@ public struct ScenarioDraw: Hashable, Sendable {
       let workloads = d.workloads.map { w in
         "{" + (["type: \(w.type)"] + w.parameters.map { "\($0.key): \($0.value)" }).joined(separator: ", ") + "}"
       }
-      lines.append(
-        "  - {name: \(d.name), vcpus: \(d.vcpus), weight: \(d.weight)\(d.cap > 0 ? ", cap: \(d.cap)" : ""), "
-          + "workloads: [\(workloads.joined(separator: ", "))]}")
+      var fields = ["name: \(d.name)", "vcpus: \(d.vcpus)", "weight: \(d.weight)"]
+      if d.cap > 0 { fields.append("cap: \(d.cap)") }
+      if let a = d.affinity {
+        fields.append("affinity: " + (a.count == 1 ? "\(a.lowerBound)" : "\(a.lowerBound)-\(a.upperBound)"))
+      }
+      fields.append("workloads: [\(workloads.joined(separator: ", "))]")
+      lines.append("  - {" + fields.joined(separator: ", ") + "}")
     }
     if !expectations.isEmpty {
       lines.append("expect:")
@@ -63,9 +100,13 @@ public struct ScenarioDraw: Hashable, Sendable {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// How big it is, for choosing between candidates: domains, vCPUs, workloads, pCPUs, seconds.
+  /// How big it is, for choosing between candidates: domains, vCPUs, workloads, pCPUs, parameters and
+  /// settings given, seconds.
   public var size: Int {
-    domains.count * 1000 + domains.reduce(0) { $0 + $1.vcpus * 10 + $1.workloads.count } + pcpus * 20
-      + Int(durationNs / 1_000_000_000)
+    domains.count * 1000 + pcpus * 20 + Int(durationNs / 1_000_000_000)
+      + domains.reduce(0) { total, d in
+        total + d.vcpus * 10 + d.workloads.reduce(0) { $0 + 3 + $1.parameters.count }
+          + (d.cap > 0 ? 1 : 0) + (d.affinity != nil ? 1 : 0) + (d.weight != 256 ? 1 : 0)
+      }
   }
 }

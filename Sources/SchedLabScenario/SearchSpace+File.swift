@@ -12,14 +12,17 @@ import Yams
 /// vcpus: [1, 4]
 /// weights: [128, 256, 512, 1024]
 /// cap_percent: 20          # percent of domains capped
+/// affinity_percent: 15     # percent of domains pinned to a range of pCPUs
+/// second_workload_percent: 20   # percent of domains running a second workload
+/// hint_percent: 50         # percent of real-time guests setting dont_desched (and, apart, deboost_yield)
 /// workloads: [burner, demand, audio, server]
 /// durations: [2s, 4s]
 /// warmup: 200ms
 /// ```
 extension SearchSpace {
   static let keys = [
-    "sockets", "cores", "threads", "models", "domains", "vcpus", "weights", "cap_percent", "workloads", "durations",
-    "warmup",
+    "sockets", "cores", "threads", "models", "domains", "vcpus", "weights", "cap_percent", "affinity_percent",
+    "second_workload_percent", "hint_percent", "workloads", "durations", "warmup",
   ]
 
   public static func load(path: String) throws(ScenarioError) -> SearchSpace {
@@ -72,6 +75,10 @@ extension SearchSpace {
     if let r = try range("vcpus", within: 1...64) { space.vcpus = r }
     if let w = try integers("weights", within: 1...65535) { space.weights = w }
     space.capPercent = try reader.integer("cap_percent", default: space.capPercent, range: 0...100)
+    space.affinityPercent = try reader.integer("affinity_percent", default: space.affinityPercent, range: 0...100)
+    space.secondWorkloadPercent = try reader.integer(
+      "second_workload_percent", default: space.secondWorkloadPercent, range: 0...100)
+    space.hintPercent = try reader.integer("hint_percent", default: space.hintPercent, range: 0...100)
     if let w = try strings("workloads", from: SearchSpace.kinds) { space.workloads = w }
     if let items = try list("durations") {
       var durations: [Int64] = []

@@ -10,7 +10,12 @@ public enum Search {
     public var space = SearchSpace.standard
     public var policy: PolicyDescriptor
     public var baseline: String?
+    /// A reference policy: a failure counts only if the same scenario passes that expectation under
+    /// it (a regression search: what does this policy break that the reference does not?).
+    public var reference: PolicyDescriptor?
     public var properties: [SearchProperty]
+    /// Tunables of the searched policy (the reference keeps its defaults).
+    public var tunables: [ScenarioDraw.Parameter] = []
     public var seed: UInt64 = 1
     /// The first draw's index (to replay a draw: its index and `runs` 1).
     public var from = 0
@@ -19,14 +24,26 @@ public enum Search {
     public var budgetSeconds: Double?
     public var jobs = 1
     public var keepGoing = false
-    /// Called after each batch: scenarios judged, failures so far.
-    public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    /// How the space is named in a counterexample's header ("the default space", a file's path).
+    public var spaceName = "the default space"
+    /// Called after each batch.
+    public var progress: @Sendable (Progress) -> Void = { _ in }
 
     public init(policy: PolicyDescriptor, properties: [SearchProperty], runs: Int) {
       self.policy = policy
       self.properties = properties
       self.runs = runs
     }
+  }
+
+  /// Where a search stands, for a progress line.
+  public struct Progress: Sendable {
+    public var judged: Int
+    public var seconds: Double
+    public var counterexamples: Int
+    public var classes: Int
+    /// The smallest counterexample so far: its draw and message.
+    public var best: String?
   }
 
   /// A scenario that broke a property: where it came from, what failed, and its shrunk form.
@@ -38,6 +55,31 @@ public enum Search {
     public var property: String
     public var message: String
     public var file: String
+
+    /// Its class: the property and the shrunk scenario's shape — each domain's workload kinds and
+    /// whether it is capped, pinned or weighted — whatever the sizes and parameter values. A long
+    /// search finds the same failure many times; classes are what there is to explain.
+    public var signature: String {
+      let domains = shrunk.domains.map { d in
+        d.workloads.map(\.type).sorted().joined(separator: "+") + (d.cap > 0 ? " capped" : "")
+          + (d.affinity != nil ? " pinned" : "") + (d.weight != 256 ? " weighted" : "")
+      }
+      return "\(property): " + domains.sorted().joined(separator: ", ")
+    }
+  }
+
+  /// Counterexamples grouped by class, each class smallest first, classes in order of their first
+  /// draw.
+  public static func classes(_ found: [Counterexample]) -> [(signature: String, members: [Counterexample])] {
+    var order: [String] = []
+    var members: [String: [Counterexample]] = [:]
+    for c in found {
+      if members[c.signature] == nil { order.append(c.signature) }
+      members[c.signature, default: []].append(c)
+    }
+    return order.map { key in
+      (key, members[key]!.sorted { ($0.shrunk.size, $0.index) < ($1.shrunk.size, $1.index) })
+    }
   }
 
   public struct Outcome: Sendable {
@@ -62,16 +104,26 @@ public enum Search {
   }
 
   /// The failed checks of `draw` (empty: it holds every property; nil: no property concerns it), as
-  /// the scenario file reproduces it.
+  /// the scenario file reproduces it; with a reference policy, only those the reference passes.
   static func judge(_ draw: ScenarioDraw, name: String, _ options: Options) throws(ScenarioError)
     -> [CheckResult]?
   {
     let expect = expectations(draw, options)
     guard !expect.isEmpty else { return nil }
-    let text = draw.yaml(name: name, scheduler: fileScheduler(options), expectations: expect)
+    let text = draw.yaml(
+      name: name, scheduler: fileScheduler(options), tunables: options.tunables, expectations: expect)
     let scenario = try ScenarioLoader.parse(text, path: name + ".yaml")
     let results = try Checker.check([scenario], options: .init(policy: options.policy, jobs: 1))
-    return results.filter { $0.verdict == .fail }
+    let failed = results.filter { $0.verdict == .fail }
+    guard let reference = options.reference, !failed.isEmpty else { return failed }
+    // The reference runs with its own defaults: the searched policy's tunables are left out.
+    let plain = try ScenarioLoader.parse(
+      draw.yaml(name: name, scheduler: fileScheduler(options), expectations: expect), path: name + ".yaml")
+    let alsoFailed = Set(
+      try Checker.check([plain], options: .init(policy: reference, jobs: 1)).filter { $0.verdict == .fail }.map {
+        $0.expectation.name
+      })
+    return failed.filter { !alsoFailed.contains($0.expectation.name) }
   }
 
   /// Run the search: draws in index order, `jobs` at a time; the first failure (or all, with
@@ -99,7 +151,11 @@ public enum Search {
         found.append(try shrink(draw, index: i, failing: failed[0].expectation.name, options))
         if !options.keepGoing { break }
       }
-      options.progress(judged, found.count)
+      let best = found.min { ($0.shrunk.size, $0.index) < ($1.shrunk.size, $1.index) }
+      options.progress(
+        Progress(
+          judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found.count,
+          classes: Set(found.map(\.signature)).count, best: best.map { "draw \($0.index): \($0.message)" }))
       if !found.isEmpty && !options.keepGoing { break }
     }
     return Outcome(drawn: drawn, judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found)

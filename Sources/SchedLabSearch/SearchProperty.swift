@@ -16,16 +16,22 @@ public enum SearchProperty: String, CaseIterable, Sendable {
   /// Boost stays within its budget: no boost outlives its interval and no credit epoch's boosted time
   /// exceeds its bucket. Applies to boost policies.
   case boostBudget = "boost-budget"
+  /// Work conservation: no vCPU waits runnable longer than `idleWaitBound` while a pCPU its affinity
+  /// allows is idle (the bound leaves room for a tickle's IPI and the softirq). Applies to every
+  /// policy; assumes the pCPUs share a runqueue or the policy balances between them at once (credit2
+  /// balances runqueues only at its periodic load balance, so on several sockets it may fail by design).
+  case workConservation = "work-conservation"
   /// Request throughput at least 90% of the baseline scheduler's on the same scenario and seed.
   /// Applies when a baseline is given and a domain serves requests.
   case throughput
 
   public static let fairnessBound = 0.05
+  public static let idleWaitBound = "1ms"
 
   /// Whether the property means anything for `policy`.
   public func applies(to policy: PolicyDescriptor, baseline: String?) -> Bool {
     switch self {
-    case .fairness: return true
+    case .fairness, .workConservation: return true
     case .latency: return policy.name == "credit" || policy.name.hasPrefix("credit2-boost")
     case .boostBudget: return policy.name.hasPrefix("credit2-boost")
     case .throughput: return baseline != nil
@@ -37,6 +43,8 @@ public enum SearchProperty: String, CaseIterable, Sendable {
     switch self {
     case .fairness:
       return ["{name: fairness, domain: all, metric: share_vs_ideal, max_abs: \(Self.fairnessBound)}"]
+    case .workConservation:
+      return ["{name: work conservation, domain: all, metric: idle_wait, max: \(Self.idleWaitBound)}"]
     case .latency:
       return draw.domains.filter { d in d.workloads.contains { $0.type == "audio" } }.map {
         "{name: latency \($0.name), domain: \($0.name), metric: wake_latency, percentile: p99, max: 2ms}"

@@ -30,8 +30,16 @@ struct SearchCommand: ParsableCommand {
   @Option(name: .long, help: "A property to judge (repeatable; default: all that apply).")
   var property: [String] = []
 
+  @Option(name: .long, help: "A tunable of the searched scheduler, NAME=VALUE (repeatable; see schedlab list).")
+  var param: [String] = []
+
   @Option(name: .long, help: "Baseline scheduler for the throughput property.")
   var baseline: String?
+
+  @Option(
+    name: .long,
+    help: "Reference scheduler: keep only failures it does not share (what does --scheduler break that it does not?).")
+  var reference: String?
 
   @Option(name: .long, help: "Scenarios to draw at most.")
   var runs: Int = 1000
@@ -48,7 +56,9 @@ struct SearchCommand: ParsableCommand {
   @Option(name: .long, help: "Scenarios judged at once.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Flag(name: .customLong("keep-going"), help: "Collect every counterexample within the budget.")
+  @Flag(
+    name: .customLong("keep-going"),
+    help: "Collect every counterexample within the budget, grouped in classes (one file per class).")
   var keepGoing = false
 
   @Option(name: [.short, .customLong("output")], help: "Directory for the shrunk scenario files.")
@@ -60,6 +70,13 @@ struct SearchCommand: ParsableCommand {
     }
     if let baseline, PolicyRegistry.lookup(baseline) == nil {
       throw CLIError(message: "--baseline: \(PolicyRegistry.unknown(baseline))")
+    }
+    var referencePolicy: PolicyDescriptor?
+    if let reference {
+      guard let found = PolicyRegistry.lookup(reference) else {
+        throw CLIError(message: "--reference: \(PolicyRegistry.unknown(reference))")
+      }
+      referencePolicy = found
     }
     var properties: [SearchProperty] = []
     for name in property {
@@ -101,25 +118,60 @@ struct SearchCommand: ParsableCommand {
     var options = Search.Options(policy: policy, properties: properties, runs: runs)
     if let space { options.space = try SearchSpace.load(path: space) }
     options.baseline = baseline
+    options.reference = referencePolicy
+    for p in param {
+      let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        throw CLIError(message: "--param: '\(p)' is not NAME=VALUE")
+      }
+      options.tunables.append(.init(key: parts[0], value: parts[1]))
+    }
+    // Each checked as a scenario file's `parameters:` would be, so that a wrong name or value is one
+    // line now rather than an error about a generated file later.
+    let probe = ScenarioDraw(
+      sockets: 1, cores: 1, threads: 1, model: "ideal", durationNs: Nanos.s(1), warmupNs: 0,
+      domains: [.init(name: "d", vcpus: 1, workloads: [.init(type: "burner", parameters: [])])])
+    for tunable in options.tunables {
+      do {
+        _ = try ScenarioLoader.parse(
+          probe.yaml(name: "probe", scheduler: policy.name, tunables: [tunable], expectations: []), path: "probe.yaml")
+      } catch {
+        throw CLIError(message: "--param \(tunable.key): \(error.message)")
+      }
+    }
     options.seed = seed
     guard from >= 0 else { throw CLIError(message: "--from: at least 0") }
     options.from = from
     options.budgetSeconds = seconds
     options.jobs = jobs
     options.keepGoing = keepGoing
+    if let space { options.spaceName = space }
     let terminal = isatty(STDERR_FILENO) != 0
-    options.progress = { judged, failures in
-      if terminal { FileHandle.standardError.write(Data("\r\(judged) judged, \(failures) failing".utf8)) }
+    options.progress = { p in
+      guard terminal else { return }
+      let rate = p.seconds > 0 ? Double(p.judged) / p.seconds : 0
+      var line = "\r\u{1B}[K\(p.judged) judged (\(Format.fixed(rate, 1))/s), \(p.counterexamples) failing"
+      if p.counterexamples > 0 { line += " in \(p.classes) class(es); smallest: \(p.best ?? "")" }
+      FileHandle.standardError.write(Data(line.utf8))
     }
     let outcome = try Search.run(options)
     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
     let rate = outcome.seconds > 0 ? Double(outcome.judged) / outcome.seconds : 0
+    let classes = Search.classes(outcome.counterexamples)
     print(
       "\(outcome.judged) of \(outcome.drawn) scenarios drawn judged in \(Format.fixed(outcome.seconds, 1)) s "
         + "(\(Format.fixed(rate, 1))/s) under \(policy.name), properties \(properties.map(\.rawValue).joined(separator: ", ")): "
-        + "\(outcome.counterexamples.count) counterexample(s)")
-    for c in outcome.counterexamples {
-      print("draw \(c.index): \(c.message); shrunk to \(c.shrunk.domains.count) domain(s) on \(c.shrunk.pcpus) pCPU(s)")
+        + "\(outcome.counterexamples.count) counterexample(s) in \(classes.count) class(es)")
+    // One file per class: its smallest member; the other members are listed by draw.
+    for (signature, members) in classes {
+      let c = members[0]
+      print("\(members.count) x \(signature)")
+      print(
+        "  draw \(c.index): \(c.message); shrunk to \(c.shrunk.domains.count) domain(s) on \(c.shrunk.pcpus) pCPU(s)")
+      if members.count > 1 {
+        let others = members.dropFirst().map { String($0.index) }
+        print("  also draws \(others.prefix(20).joined(separator: ", "))\(others.count > 20 ? ", ..." : "")")
+      }
       if let output {
         let path = (output as NSString).appendingPathComponent("search-\(seed)-\(c.index).yaml")
         try OutputFile(path, inputs: [], force: false).write(c.file)

@@ -25,6 +25,10 @@ extension Engine {
     metrics.runstateNs[v][Int(old.rawValue)] += now - runstateSince[v]
     runstateSince[v] = now
     runstate[v] = state
+    if idleWait != nil {
+      if old == .runnable { idleWait!.stopWaiting(v, now: now) }
+      if state == .runnable { idleWait!.startWaiting(v, affinity: affinity[v], now: now) }
+    }
     emit(.runstate(vcpu: VCPUID(v), from: old, to: state))
   }
 
@@ -62,6 +66,7 @@ extension Engine {
       }
     } else {
       metrics.idleNs[p] += now - idleSince[p]
+      if next >= 0 { idleWait?.pcpuBusy(PCPUID(p), affinity: affinity, now: now) }
     }
     if next >= 0 {
       precondition(!running[next], "policy picked v\(next) on pCPU\(p) while it runs on pCPU\(processor[next])")
@@ -91,6 +96,7 @@ extension Engine {
       if migrating[next] { raiseSoftirq(p) }
     } else {
       idleSince[p] = now
+      idleWait?.pcpuIdle(PCPUID(p), affinity: affinity, now: now)
     }
     current[p] = Int32(next)
     if smtContention && (prev < 0) != (next < 0) { siblingsChanged(p) }

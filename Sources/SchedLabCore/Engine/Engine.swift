@@ -40,6 +40,8 @@ public final class Engine {
   @usableFromInline var siblingsOf: [CPUMask] = []
   @usableFromInline var sTimerGen: [UInt32]
   @usableFromInline var idleSince: [Int64]
+  /// Work conservation (`idle_wait`), when the scenario asks for it.
+  var idleWait: IdleWaitMonitor?
 
   // vCPUs
   @usableFromInline var vDomain: [Int32]
@@ -104,6 +106,7 @@ public final class Engine {
     let pcpus = config.topology.pcpuCount
     let vcpus = config.totalVCPUs
     current = Array(repeating: -1, count: pcpus)
+    idleWait = config.trackIdleWait ? IdleWaitMonitor(vcpus: vcpus, pcpus: pcpus) : nil
     softirqPending = Array(repeating: false, count: pcpus)
     softirqAt = Array(repeating: 0, count: pcpus)
     softirqGen = Array(repeating: 0, count: pcpus)
@@ -188,6 +191,7 @@ public final class Engine {
       queue.push(time: config.warmupNs, kind: .warmupEnd, target: 0)
     } else {
       metrics.reset(at: 0)
+      idleWait?.reset(at: 0)
     }
     queue.push(time: config.warmupNs + config.windowNs, kind: .window, target: 0)
     world.start()
@@ -268,6 +272,7 @@ public final class Engine {
     case .warmupEnd:
       flushAccounting()
       metrics.reset(at: now)
+      idleWait?.reset(at: now)
       world.resetMetrics()
       statistics?.resetCounters()
     case .control:
@@ -325,6 +330,7 @@ public final class Engine {
   /// End the run: flush the accounting and assemble the result.
   public func finish() -> RunResult {
     flushAccounting()
+    idleWait?.finish(now: now)
     return makeResult()
   }
 }

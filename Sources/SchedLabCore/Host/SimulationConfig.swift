@@ -46,6 +46,8 @@ public struct SimulationConfig: Hashable, Sendable {
   /// The engine stops a run that has processed this many events (see ``Engine/exceededMaxEvents``):
   /// the backstop behind the estimate that callers check before running (``EventEstimate``).
   public var maxEvents: Int64 = .max
+  /// Measure work conservation (each vCPU's longest wait while an allowed pCPU idled: `idle_wait`).
+  public var trackIdleWait = false
 
   public init(
     topology: HostTopology, domains: [DomainConfig], durationNs: Int64, warmupNs: Int64 = 0, seed: UInt64 = 1,

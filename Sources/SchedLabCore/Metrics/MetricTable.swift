@@ -88,6 +88,12 @@ public enum MetricTable {
       "preempt_wait", .ns, .domain, "from a runnable vCPU losing its pCPU to its next dispatch", usesPercentile: true,
       columns: [latency(.p99, csv: "preempt_wait_p99_ns")],
       domain: { input, d, q in summary(input.run.domains[d].preemptWait, q, "never preempted") }),
+    Metric(
+      "idle_wait", .ns, .domain,
+      "work conservation: the longest a vCPU waited runnable while a pCPU its affinity allows was idle",
+      domain: { input, d, _ in
+        input.run.domains[d].idleWaitMaxNs.map { Measured(Double($0)) } ?? Measured(missing: "not measured")
+      }),
   ]
 
   // MARK: Workloads

@@ -54,6 +54,9 @@ public struct DomainResult: Sendable {
   public var workloads: [WorkloadResult]
   /// The policy's per-vCPU counters summed over the domain's vCPUs.
   public var policyCounters: [PolicyCounter]
+  /// The longest a vCPU of the domain waited runnable while a pCPU its affinity allows was idle (nil:
+  /// not measured; see `SimulationConfig.trackIdleWait`).
+  public var idleWaitMaxNs: Int64?
 }
 
 public struct VCPUResult: Sendable {
@@ -149,7 +152,9 @@ extension Engine {
           name: domain.name, weight: domainWeight[d], capPercent: domainCap[d], runningNs: domainRun,
           share: Double(domainRun) / Double(measured), window: WindowSummary(metrics.domainWindows[d]),
           wakeLatency: metrics.domainWake[d].summary, preemptWait: metrics.domainPreemptWait[d].summary,
-          vcpus: vcpus, workloads: workloads, policyCounters: domainCounters))
+          vcpus: vcpus, workloads: workloads, policyCounters: domainCounters,
+          idleWaitMaxNs: idleWait.map { w in (0..<domain.vcpus).map { w.longest[domainFirstVCPU[d] + $0] }.max() ?? 0 })
+      )
     }
     let idle = metrics.idleNs.reduce(0, +)
     let host = HostResult(

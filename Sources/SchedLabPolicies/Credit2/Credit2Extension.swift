@@ -43,6 +43,10 @@ protocol Credit2Extension: AnyObject {
   func yield(_ scheduler: Credit2Scheduler<Self>, _ v: Int, now: Int64)
   /// A timer that is not credit2's fired; return whether it was the extension's.
   func timerFired(_ scheduler: Credit2Scheduler<Self>, _ timer: TimerID, now: Int64) -> Bool
+  /// Whether `runq_candidate` walks on past a capped unit that cannot grab budget (Xen: `continue`).
+  /// Credit2 once stopped the walk there (`break`, fixed in b185dd0); the search's planted-bug test
+  /// puts that back through this hook to show the search finds it.
+  var walksPastUnbudgetedUnits: Bool { get }
 
   // MARK: Statistics
   func counters() -> [PolicyCounter]
@@ -91,6 +95,7 @@ extension Credit2Extension {
   @inline(__always) func dispatched(_ scheduler: Credit2Scheduler<Self>, _ v: Int, now: Int64) {}
   func yield(_ scheduler: Credit2Scheduler<Self>, _ v: Int, now: Int64) {}
   func timerFired(_ scheduler: Credit2Scheduler<Self>, _ timer: TimerID, now: Int64) -> Bool { false }
+  var walksPastUnbudgetedUnits: Bool { true }
   func counters() -> [PolicyCounter] { [] }
   func vcpuCounters(_ scheduler: Credit2Scheduler<Self>, _ v: Int, now: Int64) -> [PolicyCounter] { [] }
   func resetCounters(now: Int64) {}

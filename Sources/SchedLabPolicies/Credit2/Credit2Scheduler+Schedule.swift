@@ -99,7 +99,9 @@ extension Credit2Scheduler {
       let tickled = tickledCPU[v]
       if tickled != -1 && tickled != cpu && runqueues[rq].tickled.contains(PCPUID(tickled)) { continue }
       if context.processor(unit).index != cpu && lead(v, over: fallback) < migrateResistNs { continue }
-      if hasCap(v) && !grabBudget(v, now: now) { continue }
+      if hasCap(v) && !grabBudget(v, now: now) {
+        if ext.walksPastUnbudgetedUnits { continue } else { break }
+      }
       return v
     }
     return fallback
