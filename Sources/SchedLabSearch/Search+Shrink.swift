@@ -129,7 +129,7 @@ extension Search {
       name: "search-\(options.seed)-\(index)", scheduler: fileScheduler(options), tunables: options.tunables,
       expectations: expectations(current, options).filter { $0.contains("name: \(name),") }, header: header)
     return Counterexample(
-      index: index, original: draw, shrunk: current, property: name,
-      message: "\(name): measured \(measured), bound \(bound)", file: file)
+      index: index, original: draw, shrunk: current, property: name, worstDomain: failure?.worst.domain,
+      value: failure?.worst.value, message: "\(name): measured \(measured), bound \(bound)", file: file)
   }
 }

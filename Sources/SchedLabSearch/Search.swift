@@ -51,20 +51,32 @@ public enum Search {
     public var index: Int
     public var original: ScenarioDraw
     public var shrunk: ScenarioDraw
-    /// The failing expectation's name, measured value and bound, on the shrunk scenario.
+    /// The failing expectation's name, the domain where it failed worst and the value there, and a
+    /// message with the bound, on the shrunk scenario.
     public var property: String
+    public var worstDomain: String?
+    public var value: Double?
     public var message: String
     public var file: String
 
-    /// Its class: the property and the shrunk scenario's shape — each domain's workload kinds and
-    /// whether it is capped, pinned or weighted — whatever the sizes and parameter values. A long
-    /// search finds the same failure many times; classes are what there is to explain.
+    /// Its class: the property (for shares, whether the domain got too little or too much), the
+    /// shape of the domain it failed worst on (workload kinds, capped, pinned) and the kinds of the
+    /// others, whatever the sizes, weights and parameter values. A long search finds the same
+    /// failure many times over; classes are what there is to explain.
     public var signature: String {
-      let domains = shrunk.domains.map { d in
+      func shape(_ d: ScenarioDraw.Domain) -> String {
         d.workloads.map(\.type).sorted().joined(separator: "+") + (d.cap > 0 ? " capped" : "")
-          + (d.affinity != nil ? " pinned" : "") + (d.weight != 256 ? " weighted" : "")
+          + (d.affinity != nil ? " pinned" : "")
       }
-      return "\(property): " + domains.sorted().joined(separator: ", ")
+      // Per-domain expectations are named after their domain ("latency vm3").
+      let words = property.split(separator: " ")
+      let domain = worstDomain ?? (words.count == 2 ? String(words[1]) : nil)
+      var text = words.count == 2 ? String(words[0]) : property
+      if property == "fairness", let value { text += value < 0 ? " (short)" : " (over)" }
+      if let victim = shrunk.domains.first(where: { $0.name == domain }) { text += ": " + shape(victim) }
+      let others = Set(shrunk.domains.filter { $0.name != domain }.map(shape)).sorted()
+      if !others.isEmpty { text += " with " + others.joined(separator: ", ") }
+      return text
     }
   }
 

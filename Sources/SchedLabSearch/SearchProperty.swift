@@ -9,7 +9,8 @@ public enum SearchProperty: String, CaseIterable, Sendable {
   /// with measured demand, under the policy's own weight semantics (rr's ideal is equal shares).
   /// Applies to every policy.
   case fairness
-  /// A light real-time waker (audio: ≤ 20% of a vCPU) is dispatched within 2 ms at p99. Applies to the
+  /// A light real-time waker (a domain running only audio: ≤ 20% of a vCPU) is dispatched within 2 ms
+  /// at p99; a domain that also runs other work is not a light waker and is not judged. Applies to the
   /// policies that claim low latency for light wakers (credit1's BOOST, credit2-boost); credit2 makes
   /// no such claim.
   case latency
@@ -46,7 +47,7 @@ public enum SearchProperty: String, CaseIterable, Sendable {
     case .workConservation:
       return ["{name: work conservation, domain: all, metric: idle_wait, max: \(Self.idleWaitBound)}"]
     case .latency:
-      return draw.domains.filter { d in d.workloads.contains { $0.type == "audio" } }.map {
+      return draw.domains.filter { d in d.workloads.allSatisfy { $0.type == "audio" } }.map {
         "{name: latency \($0.name), domain: \($0.name), metric: wake_latency, percentile: p99, max: 2ms}"
       }
     case .boostBudget:
