@@ -38,7 +38,9 @@ struct SearchCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Reference scheduler: keep only failures it does not share (what does --scheduler break that it does not?).")
+    help:
+      "Reference scheduler: keep only failures it passes or fails by less than half as much (gps: not the oracle's limits)."
+  )
   var reference: String?
 
   @Option(name: .long, help: "Scenarios to draw at most.")
