@@ -12,7 +12,7 @@ public enum Search {
     public var baseline: String?
     /// A reference policy: a failure counts only if the same scenario passes that expectation under
     /// it, or fails it by less than half as much (a regression search: what does this policy break
-    /// that the reference does not? With `gps`: what is not the oracle's limit?).
+    /// that the reference does not? With `sfq`: what is not the oracle's limit?).
     public var reference: PolicyDescriptor?
     public var properties: [SearchProperty]
     /// Tunables of the searched policy (the reference keeps its defaults).

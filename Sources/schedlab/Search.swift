@@ -39,7 +39,7 @@ struct SearchCommand: ParsableCommand {
   @Option(
     name: .long,
     help:
-      "Reference scheduler: keep only failures it passes or fails by less than half as much (gps: not the oracle's limits)."
+      "Reference scheduler: keep only failures it passes or fails by less than half as much (sfq: not the oracle's limits)."
   )
   var reference: String?
 

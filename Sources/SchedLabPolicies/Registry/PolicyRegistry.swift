@@ -7,7 +7,7 @@ public enum PolicyRegistry {
     Credit2Boost.proposalDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
-    GPSScheduler.descriptor,
+    FairQueueScheduler.descriptor,
   ]
 
   /// The descriptor for a name or alias, or nil.

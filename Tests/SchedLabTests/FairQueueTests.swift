@@ -3,19 +3,19 @@ import SchedLabEvaluation
 import SchedLabScenario
 import Testing
 
-/// `gps`, the reference that shares fairly at every instant: it meets the oracle where the oracle is
-/// reachable, and shows where it is not.
-@Suite struct GPSTests {
+/// `sfq`, the fair-queueing reference: it meets the oracle where the oracle is reachable, and shows
+/// where it is not.
+@Suite struct FairQueueTests {
   func shares(_ yaml: String) throws -> [Double] {
-    let scenario = try ScenarioLoader.parse(yaml, path: "gps.yaml")
-    return try Runner.evaluate(scenario, scheduler: "gps", ideal: false).result.domains.map(\.share)
+    let scenario = try ScenarioLoader.parse(yaml, path: "sfq.yaml")
+    return try Runner.evaluate(scenario, scheduler: "sfq", ideal: false).result.domains.map(\.share)
   }
 
   /// The 2009 mail's example (4 VMs on 2 cores, weights 35/35/65/65, demands 50/40/90/40%): the ideal
-  /// is 42/40/78/40%, and gps gives it, each within 0.005.
+  /// is 42/40/78/40%, and sfq gives it, each within 0.005.
   @Test func theSeedExampleIsTheIdeal() throws {
     let scenario = try ScenarioLoader.load(path: packageRoot + "/scenarios/seed-example.yaml")
-    let got = try Runner.evaluate(scenario, scheduler: "gps").result.domains.map(\.share)
+    let got = try Runner.evaluate(scenario, scheduler: "sfq").result.domains.map(\.share)
     for (share, ideal) in zip(got, [0.42, 0.40, 0.78, 0.40]) { #expect(abs(share - ideal) <= 0.005, "\(got)") }
   }
 
@@ -26,7 +26,7 @@ import Testing
       let got = try shares(
         """
         host: {sockets: 1, cores: \(cores), threads: 1}
-        scheduler: gps
+        scheduler: sfq
         duration: 2s
         warmup: 200ms
         domains:
@@ -39,15 +39,15 @@ import Testing
   }
 
   /// What the oracle cannot promise: a schedbench-a worker (470 us burn, 200 us sleep) and a burner on
-  /// one pCPU. The ideal says 0.5 each (the worker's demand alone is 0.70); a sleeper banks nothing in
-  /// GPS, so each cycle the worker shares the pCPU half and half for its 470 us of work (about 940 us),
+  /// one pCPU. The ideal says 0.5 each (the worker's demand alone is 0.70); a sleeper banks nothing
+  /// (it wakes at the burner's virtual time), so each cycle the worker shares the pCPU half and half for its 470 us of work (about 940 us),
   /// then sleeps 200 us while the burner runs alone: 470 / 1140 = 0.41, less the wait for the burner's
   /// 100 us quantum at each wake-up.
-  @Test func aShortSleeperGetsLessThanTheIdealEvenUnderGPS() throws {
+  @Test func aShortSleeperGetsLessThanTheIdealEvenUnderFairQueueing() throws {
     let got = try shares(
       """
       host: {sockets: 1, cores: 1, threads: 1}
-      scheduler: gps
+      scheduler: sfq
       duration: 2s
       warmup: 200ms
       domains:
