@@ -23,11 +23,16 @@ public enum SearchProperty: String, CaseIterable, Sendable {
   /// balances runqueues only at its periodic load balance, so on several sockets it may fail by design).
   case workConservation = "work-conservation"
   /// Request throughput at least 90% of the baseline scheduler's on the same scenario and seed.
-  /// Applies when a baseline is given and a domain serves requests.
+  /// Applies when a baseline is given and a domain serves requests (server, server-mix).
   case throughput
+  /// Request response time at p99 at most 1.25 times the baseline scheduler's. Applies as
+  /// `throughput` does. The two are the 2024 mail's "server workloads don't suffer".
+  case response
 
   public static let fairnessBound = 0.05
   public static let idleWaitBound = "1ms"
+  /// The workloads that serve requests.
+  static let requestKinds: Set<String> = ["server", "server-mix"]
 
   /// Whether the property means anything for `policy`.
   public func applies(to policy: PolicyDescriptor, baseline: String?) -> Bool {
@@ -35,7 +40,7 @@ public enum SearchProperty: String, CaseIterable, Sendable {
     case .fairness, .workConservation: return true
     case .latency: return policy.name == "credit" || policy.name.hasPrefix("credit2-boost")
     case .boostBudget: return policy.name.hasPrefix("credit2-boost")
-    case .throughput: return baseline != nil
+    case .throughput, .response: return baseline != nil
     }
   }
 
@@ -55,11 +60,13 @@ public enum SearchProperty: String, CaseIterable, Sendable {
         "{name: boost within interval, domain: all, metric: counter, counter: boosts_over_interval, max: 0}",
         "{name: boost within bucket, domain: all, metric: counter, counter: boost_budget_overruns, max: 0}",
       ]
-    case .throughput:
-      guard let baseline, draw.domains.contains(where: { d in d.workloads.contains { $0.type == "server" } })
-      else { return [] }
-      return draw.domains.filter { d in d.workloads.contains { $0.type == "server" } }.map {
-        "{name: throughput \($0.name), domain: \($0.name), metric: throughput, baseline: \(baseline), min_vs_baseline: 0.9}"
+    case .throughput, .response:
+      guard let baseline else { return [] }
+      let servers = draw.domains.filter { d in d.workloads.contains { Self.requestKinds.contains($0.type) } }
+      return servers.map {
+        self == .throughput
+          ? "{name: throughput \($0.name), domain: \($0.name), metric: throughput, baseline: \(baseline), min_vs_baseline: 0.9}"
+          : "{name: response \($0.name), domain: \($0.name), metric: request_response, percentile: p99, baseline: \(baseline), max_vs_baseline: 1.25}"
       }
     }
   }
