@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabPolicies
 
 /// One generated scenario, as data: what the search draws, shrinks and writes out. It renders to a
 /// scenario file (YAML), which the ordinary loader reads, so a counterexample is judged exactly as the
@@ -50,6 +51,8 @@ public struct ScenarioDraw: Hashable, Sendable {
   public var durationNs: Int64
   public var warmupNs: Int64
   public var domains: [Domain]
+  /// The runqueue arrangement of the policies that have one (credit2's `runqueue`; nil: their default).
+  public var runqueue: String?
 
   public init(
     sockets: Int, cores: Int, threads: Int, model: String, durationNs: Int64, warmupNs: Int64, domains: [Domain]
@@ -74,9 +77,25 @@ public struct ScenarioDraw: Hashable, Sendable {
     lines.append("name: \(name)")
     lines.append("host: {sockets: \(sockets), cores: \(cores), threads: \(threads), model: \(model)}")
     lines.append("scheduler: \(scheduler)")
+    // The scheduler's tunables, and the runqueue arrangement for every policy that has one.
+    var sections: [(String, [Parameter])] = []
+    if let runqueue {
+      for policy in PolicyRegistry.all where policy.parameters.contains(where: { $0.name == "runqueue" }) {
+        sections.append((policy.name, [Parameter(key: "runqueue", value: runqueue)]))
+      }
+    }
     if !tunables.isEmpty {
+      if let i = sections.firstIndex(where: { $0.0 == scheduler }) {
+        sections[i].1 += tunables.filter { $0.key != "runqueue" || runqueue == nil }
+      } else {
+        sections.append((scheduler, tunables))
+      }
+    }
+    if !sections.isEmpty {
       lines.append("parameters:")
-      lines.append("  \(scheduler): {" + tunables.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}")
+      for (policy, values) in sections {
+        lines.append("  \(policy): {" + values.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}")
+      }
     }
     lines.append("duration: \(Nanos.format(durationNs))")
     lines.append("warmup: \(Nanos.format(warmupNs))")
@@ -103,7 +122,7 @@ public struct ScenarioDraw: Hashable, Sendable {
   /// How big it is, for choosing between candidates: domains, vCPUs, workloads, pCPUs, parameters and
   /// settings given, seconds.
   public var size: Int {
-    domains.count * 1000 + pcpus * 20 + Int(durationNs / 1_000_000_000)
+    domains.count * 1000 + pcpus * 20 + Int(durationNs / 1_000_000_000) + (runqueue != nil ? 1 : 0)
       + domains.reduce(0) { total, d in
         total + d.vcpus * 10 + d.workloads.reduce(0) { $0 + 3 + $1.parameters.count }
           + (d.cap > 0 ? 1 : 0) + (d.affinity != nil ? 1 : 0) + (d.weight != 256 ? 1 : 0)

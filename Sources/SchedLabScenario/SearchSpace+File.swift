@@ -1,4 +1,5 @@
 import SchedLabCore
+import SchedLabPolicies
 import Yams
 
 /// A search space file: any of the keys below; the rest keep the default space's values.
@@ -8,6 +9,7 @@ import Yams
 /// cores: [1, 8]
 /// threads: [1, 2]          # choices
 /// models: [ideal, realistic]
+/// runqueues: [socket, core, all]   # credit2's runqueue arrangement (for the policies that have one)
 /// domains: [2, 6]
 /// vcpus: [1, 4]
 /// weights: [128, 256, 512, 1024]
@@ -21,7 +23,8 @@ import Yams
 /// ```
 extension SearchSpace {
   static let keys = [
-    "sockets", "cores", "threads", "models", "domains", "vcpus", "weights", "cap_percent", "affinity_percent",
+    "sockets", "cores", "threads", "models", "runqueues", "domains", "vcpus", "weights", "cap_percent",
+    "affinity_percent",
     "second_workload_percent", "hint_percent", "workloads", "durations", "warmup",
   ]
 
@@ -71,6 +74,7 @@ extension SearchSpace {
     if let r = try range("cores", within: 1...64) { space.cores = r }
     if let t = try integers("threads", within: 1...2) { space.threads = t }
     if let m = try strings("models", from: ["ideal", "realistic"]) { space.models = m }
+    if let r = try strings("runqueues", from: RunqueueArrangement.allCases.map(\.rawValue)) { space.runqueues = r }
     if let r = try range("domains", within: 1...64) { space.domains = r }
     if let r = try range("vcpus", within: 1...64) { space.vcpus = r }
     if let w = try integers("weights", within: 1...65535) { space.weights = w }

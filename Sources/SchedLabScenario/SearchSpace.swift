@@ -8,6 +8,8 @@ public struct SearchSpace: Hashable, Sendable {
   public var cores: ClosedRange<Int> = 1...4
   public var threads: [Int] = [1]
   public var models: [String] = ["ideal"]
+  /// Runqueue arrangements (credit2's `runqueue`), drawn only when there is more than one.
+  public var runqueues: [String] = ["socket"]
   public var domains: ClosedRange<Int> = 2...5
   public var vcpus: ClosedRange<Int> = 1...2
   public var weights: [Int] = [128, 256, 512]
@@ -63,9 +65,14 @@ public struct SearchSpace: Hashable, Sendable {
       domains.append(
         .init(name: "vm\(d)", vcpus: vcpus, weight: rng.pick(weights), cap: cap, affinity: affinity, workloads: drawn))
     }
-    return ScenarioDraw(
+    var draw = ScenarioDraw(
       sockets: sockets, cores: cores, threads: threads, model: rng.pick(models), durationNs: rng.pick(durations),
       warmupNs: warmupNs, domains: domains)
+    if runqueues.count > 1 {
+      let arrangement = rng.pick(runqueues)
+      if arrangement != "socket" { draw.runqueue = arrangement }
+    }
+    return draw
   }
 
   /// One workload of `kind` with parameters drawn from round values.

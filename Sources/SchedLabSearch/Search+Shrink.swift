@@ -50,6 +50,7 @@ extension Search {
     host { $0.threads = 1 }
     if draw.cores > 1 { host { $0.cores -= 1 } }
     variant { $0.model = "ideal" }
+    variant { $0.runqueue = nil }
     for d in draw.domains.indices {
       variant { $0.domains[d].weight = 256 }
       variant { $0.domains[d].cap = 0 }
