@@ -2,10 +2,10 @@ import Foundation
 import SchedLabCore
 import SchedLabEvaluation
 import SchedLabScenario
-import SchedLabSearch
 import Testing
 
 @testable import SchedLabPolicies
+@testable import SchedLabSearch
 
 /// A planted bug: round-robin that only ever runs on pCPU 0 (every other pCPU stays idle).
 final class OnePCPURoundRobin: SchedulerPolicy {
@@ -69,6 +69,65 @@ final class CappedBreak: Credit2Extension {
       _ = try ScenarioLoader.parse(draw.yaml(name: "d\(i)", scheduler: "credit2", expectations: []), path: "d.yaml")
     }
     #expect(space.draw(seed: 7, index: 0) != space.draw(seed: 8, index: 0))
+    // Over 400 draws the space's options all turn up: caps, pinning inside the host, second
+    // workloads, guest hints; pinned domains have no more vCPUs than pCPUs to pin to.
+    let draws = (0..<400).map { space.draw(seed: 1, index: $0) }
+    let domains = draws.flatMap(\.domains)
+    #expect(domains.contains { $0.cap > 0 } && domains.contains { $0.workloads.count == 2 })
+    #expect(domains.contains { $0.workloads.contains { $0.parameters.contains { $0.key == "dont_desched" } } })
+    for draw in draws {
+      for d in draw.domains {
+        guard let a = d.affinity else { continue }
+        #expect(a.lowerBound >= 0 && a.upperBound < draw.pcpus && d.vcpus <= a.count)
+      }
+    }
+    #expect(draws.contains { $0.domains.contains { $0.affinity != nil } })
+    #expect(draws.allSatisfy { $0.runqueue == nil }, "one arrangement in the default space: none drawn")
+  }
+
+  /// Shrinking steps: each candidate is smaller or rounder, pinning follows a smaller host, and a
+  /// parameter value is rounded to one significant digit with its unit.
+  @Test func shrinkingStepsAreSmallerAndRounder() throws {
+    #expect(Search.rounder("5.33ms") == "5ms")
+    #expect(Search.rounder("1500") == "2000")
+    #expect(Search.rounder("300us") == nil)
+    #expect(Search.rounder("70%") == nil)
+    let draw = ScenarioDraw(
+      sockets: 1, cores: 4, threads: 1, model: "ideal", durationNs: Nanos.s(2), warmupNs: Nanos.ms(200),
+      domains: [
+        .init(name: "a", vcpus: 2, cap: 150, affinity: 2...3, workloads: [.init(type: "burner", parameters: [])]),
+        .init(
+          name: "b", vcpus: 1, weight: 512,
+          workloads: [.init(type: "audio", parameters: [.init(key: "period", value: "5.33ms")])]),
+      ])
+    let candidates = Search.smaller(draw)
+    #expect(!candidates.isEmpty && candidates.allSatisfy { $0.size <= draw.size })
+    // Three cores: the pinning to 2-3 becomes 2; two cores: pCPU 2 is gone, and so is the pinning.
+    let unpinnedCore = candidates.first { $0.cores == 3 }
+    #expect(unpinnedCore?.domains[0].affinity == 2...2)
+    let rounded = candidates.filter { c in c.domains.count == 2 && c.domains[1].workloads[0].parameters.count == 1 }
+    #expect(rounded.contains { $0.domains[1].workloads[0].parameters[0].value == "5ms" })
+    let fewer = candidates.filter { c in c.domains.count == 2 && c.domains[0].vcpus == 1 }
+    #expect(fewer.first?.domains[0].cap == 100, "a cap no larger than the vCPUs left")
+    var two = draw
+    two.cores = 2
+    #expect(Search.smaller(two).contains { $0.cores == 1 && $0.domains[0].affinity == nil })
+  }
+
+  /// Server properties need a baseline and cover both request workloads.
+  @Test func serverPropertiesAreStatedAgainstTheBaseline() throws {
+    let draw = ScenarioDraw(
+      sockets: 1, cores: 1, threads: 1, model: "ideal", durationNs: Nanos.s(2), warmupNs: Nanos.ms(200),
+      domains: [
+        .init(name: "web", vcpus: 1, workloads: [.init(type: "server-mix", parameters: [])]),
+        .init(name: "hog", vcpus: 1, workloads: [.init(type: "burner", parameters: [])]),
+      ])
+    #expect(SearchProperty.response.expectations(draw, baseline: nil).isEmpty)
+    #expect(
+      SearchProperty.response.expectations(draw, baseline: "credit2") == [
+        "{name: response web, domain: web, metric: request_response, percentile: p99, baseline: credit2, max_vs_baseline: 1.25}"
+      ])
+    #expect(SearchProperty.throughput.expectations(draw, baseline: "credit2").count == 1)
   }
 
   /// A space file: its values replace the default's; a wrong key or value is one line at its place.
@@ -76,6 +135,13 @@ final class CappedBreak: Credit2Extension {
     let shipped = try SearchSpace.load(path: packageRoot + "/spaces/two-sockets.yaml")
     #expect(shipped.sockets == 1...2 && shipped.threads == [1, 2] && shipped.models == ["ideal", "realistic"])
     #expect(shipped.durations == [Nanos.s(2), Nanos.s(3)])
+    #expect(shipped.runqueues == ["socket", "core", "all"])
+    let arranged = (0..<40).compactMap { shipped.draw(seed: 1, index: $0).runqueue }
+    #expect(Set(arranged) == ["core", "all"])
+    let file = try #require((0..<40).map { shipped.draw(seed: 1, index: $0) }.first { $0.runqueue == "core" })
+    let scenario = try ScenarioLoader.parse(
+      file.yaml(name: "rq", scheduler: "credit2", expectations: []), path: "rq.yaml")
+    #expect(scenario.parameters["credit2"]?["runqueue"] == .choice("core"))
     for i in 0..<20 {
       let draw = shipped.draw(seed: 1, index: i)
       #expect(draw.pcpus <= 16)
