@@ -102,7 +102,12 @@ public enum Search {
     public var drawn: Int
     public var judged: Int
     public var seconds: Double
+    /// Of which shrinking (the rest is drawing and judging the draws).
+    public var shrinkSeconds: Double
     public var counterexamples: [Counterexample]
+
+    /// Draws judged per second of judging (shrinking left out).
+    public var judgeRate: Double { seconds > shrinkSeconds ? Double(judged) / (seconds - shrinkSeconds) : 0 }
   }
 
   /// The expectations of `draw` under the options' properties.
@@ -149,6 +154,7 @@ public enum Search {
     var found: [Counterexample] = []
     var drawn = 0
     var judged = 0
+    var shrinkSeconds = 0.0
     var index = options.from
     let end = options.from + options.runs
     while index < end {
@@ -164,7 +170,9 @@ public enum Search {
       index += batch.count
       for (i, (draw, result)) in zip(batch, judgements) {
         guard let failed = result, !failed.isEmpty else { continue }
+        let shrinkStart = Date()
         found.append(try shrink(draw, index: i, failing: failed[0].expectation.name, options))
+        shrinkSeconds += Date().timeIntervalSince(shrinkStart)
         if !options.keepGoing { break }
       }
       let best = found.min { ($0.shrunk.size, $0.index) < ($1.shrunk.size, $1.index) }
@@ -174,6 +182,8 @@ public enum Search {
           classes: Set(found.map(\.signature)).count, best: best.map { "draw \($0.index): \($0.message)" }))
       if !found.isEmpty && !options.keepGoing { break }
     }
-    return Outcome(drawn: drawn, judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found)
+    return Outcome(
+      drawn: drawn, judged: judged, seconds: Date().timeIntervalSince(start), shrinkSeconds: shrinkSeconds,
+      counterexamples: found)
   }
 }

@@ -158,11 +158,11 @@ struct SearchCommand: ParsableCommand {
     }
     let outcome = try Search.run(options)
     if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    let rate = outcome.seconds > 0 ? Double(outcome.judged) / outcome.seconds : 0
     let classes = Search.classes(outcome.counterexamples)
     print(
       "\(outcome.judged) of \(outcome.drawn) scenarios drawn judged in \(Format.fixed(outcome.seconds, 1)) s "
-        + "(\(Format.fixed(rate, 1))/s) under \(policy.name), properties \(properties.map(\.rawValue).joined(separator: ", ")): "
+        + "(\(Format.fixed(outcome.judgeRate, 1))/s judging with \(jobs) job(s); \(Format.fixed(outcome.shrinkSeconds, 1)) s "
+        + "shrinking) under \(policy.name), properties \(properties.map(\.rawValue).joined(separator: ", ")): "
         + "\(outcome.counterexamples.count) counterexample(s) in \(classes.count) class(es)")
     // One file per class: its smallest member; the other members are listed by draw.
     for (signature, members) in classes {
