@@ -80,19 +80,25 @@ struct Feasibility {
   let unrestricted: Bool
   static let epsilon = 1e-9
 
+  /// How far past a limit a feasible allocation may reach: rounding only. It must be far below the
+  /// margins `blocked` reads (1e-7): the level of each round is the largest feasible one, so whatever
+  /// it may overshoot stays frozen into the next rounds, and an overshoot as large as this tolerance
+  /// made every later level infeasible (a free domain was held at a pinned pair's level on 3 pCPUs).
+  static let slack = 1e-12
+
   func capsHold(_ x: [Double]) -> Bool {
     var sums = Array(repeating: 0.0, count: caps.count)
     for (i, e) in entities.enumerated() { sums[e.domain] += x[i] }
-    for (d, cap) in caps.enumerated() { if let cap, sums[d] > cap + Self.epsilon { return false } }
+    for (d, cap) in caps.enumerated() { if let cap, sums[d] > cap * (1 + Self.slack) { return false } }
     return true
   }
 
   func feasible(_ x: [Double]) -> Bool {
     guard capsHold(x) else { return false }
     let total = x.reduce(0, +)
-    if unrestricted { return total <= Double(pcpus) + Self.epsilon }
+    if unrestricted { return total <= Double(pcpus) * (1 + Self.slack) }
     var flow = BipartiteFlow(pcpus: pcpus, entities: entities, supply: x)
-    return flow.maxFlow() >= total - Self.epsilon
+    return flow.maxFlow() >= total * (1 - Self.slack)
   }
 
   /// Per entity: true if it cannot get more without breaking a limit.

@@ -114,6 +114,29 @@ final class CappedBreak: Credit2Extension {
     #expect(Search.smaller(two).contains { $0.cores == 1 && $0.domains[0].affinity == nil })
   }
 
+  /// The latency property judges light wakers only: an audio-only domain whose weight guarantees what
+  /// its audio needs. The search's credit2-boost run drew one that is not (weight 128 against a
+  /// two-vCPU domain of 512 on one pCPU: 0.11 guaranteed, 2 ms / 400 us needs 0.2): it never blocks,
+  /// so its wake latency cannot be measured.
+  @Test func latencyIsStatedForLightWakersOnly() throws {
+    func draw(audioWeight: Int, other: (vcpus: Int, weight: Int)) -> ScenarioDraw {
+      ScenarioDraw(
+        sockets: 1, cores: 1, threads: 1, model: "ideal", durationNs: Nanos.s(2), warmupNs: Nanos.ms(200),
+        domains: [
+          .init(
+            name: "hog", vcpus: other.vcpus, weight: other.weight, workloads: [.init(type: "burner", parameters: [])]),
+          .init(
+            name: "audio", vcpus: 1, weight: audioWeight,
+            workloads: [
+              .init(
+                type: "audio", parameters: [.init(key: "period", value: "2ms"), .init(key: "service", value: "400us")])
+            ]),
+        ])
+    }
+    #expect(SearchProperty.latency.expectations(draw(audioWeight: 128, other: (2, 512)), baseline: nil).isEmpty)
+    #expect(SearchProperty.latency.expectations(draw(audioWeight: 256, other: (1, 256)), baseline: nil).count == 1)
+  }
+
   /// Server properties need a baseline and cover both request workloads.
   @Test func serverPropertiesAreStatedAgainstTheBaseline() throws {
     let draw = ScenarioDraw(
