@@ -195,10 +195,11 @@ extension CLITests {
 /// The shipped regression suite, as `.ci/run` runs it (through `swift test`).
 extension CLITests {
   /// The suite under every registered Xen policy. credit2-boost passes everything on the ideal
-  /// host; credit2 passes with the latency properties XFAIL; credit2-boost-proposal with its share
+  /// host but the latency a `dont_desched` hog imposes on an audio VM (one XFAIL, found by search);
+  /// credit2 passes with the latency properties XFAIL; credit2-boost-proposal with its share
   /// properties XFAIL; credit (credit1) with its own, explained in the files. Marks hold for the
-  /// seeds that fail, so runs whose verdicts differ by seed check seeds 1..8, as `.ci/run`'s
-  /// release check does for all of them on both host models.
+  /// seeds that fail, so runs whose verdicts differ by seed check seeds 1..8, as the README's verdict
+  /// table does for every policy on both host models (a release build, by hand: ~10 s each).
   @Test(arguments: [
     ("credit2-boost", "ideal", false), ("credit2", "ideal", false), ("credit2-boost-proposal", "ideal", false),
     ("credit", "ideal", true), ("credit2-boost", "realistic", true),
@@ -217,7 +218,9 @@ extension CLITests {
       }
     }
     if scheduler == "credit2-boost" && hostModel == "ideal" {
-      #expect(out.stdout.contains("0 failed as expected, 0 failed, 0 passed unexpectedly"))
+      #expect(out.stdout.contains("1 failed as expected, 0 failed, 0 passed unexpectedly"))
+      let xfails = out.stdout.split(separator: "\n").filter { $0.hasSuffix("XFAIL") }
+      #expect(xfails.count == 1 && xfails[0].hasPrefix("p07-dont-desched-hog-latency "), "\(xfails)")
     }
   }
 
