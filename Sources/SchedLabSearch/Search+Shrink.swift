@@ -97,21 +97,28 @@ extension Search {
     var failure = try judge(draw, name: "search-\(options.seed)-\(index)", options)?.first {
       $0.expectation.name == name
     }
+    // Candidates are judged `jobs` at a time; the step taken is the first that fails in order, and
+    // `tried` counts as if they had been judged one by one, so the result does not depend on `jobs`.
     var tried = 0
     var progress = true
     while progress && tried < shrinkBudget {
       progress = false
-      for candidate in smaller(current) {
-        tried += 1
-        if let failed = try judge(candidate, name: "search-\(options.seed)-\(index)", options)?.first(where: {
-          $0.expectation.name == name
-        }) {
-          current = candidate
-          failure = failed
+      let candidates = Array(smaller(current).prefix(shrinkBudget - tried))
+      var start = 0
+      while start < candidates.count && !progress {
+        let batch = Array(candidates[start..<min(candidates.count, start + max(1, options.jobs))])
+        let verdicts = try Checker.parallelMap(batch, jobs: options.jobs) { candidate throws(ScenarioError) in
+          try judge(candidate, name: "search-\(options.seed)-\(index)", options)?.first { $0.expectation.name == name }
+        }.map { $0 ?? nil }
+        if let k = verdicts.firstIndex(where: { $0 != nil }) {
+          current = batch[k]
+          failure = verdicts[k]!
+          tried += k + 1
           progress = true
-          break
+        } else {
+          tried += batch.count
         }
-        if tried >= shrinkBudget { break }
+        start += batch.count
       }
     }
     let measured = failure?.measuredText ?? "-"
