@@ -7,6 +7,7 @@ public enum PolicyRegistry {
     Credit2Boost.proposalDescriptor,
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
+    NullScheduler.descriptor,
     FairQueueScheduler.descriptor,
   ]
 
