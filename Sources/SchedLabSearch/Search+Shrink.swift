@@ -90,13 +90,14 @@ extension Search {
     return text + value.dropFirst(digits.count)
   }
 
-  static func shrink(_ draw: ScenarioDraw, index: Int, failing name: String, _ options: Options) throws
+  /// Shrink `draw`, which fails `failed` (as judged already), to the smallest scenario that still
+  /// fails the same expectation.
+  static func shrink(_ draw: ScenarioDraw, index: Int, failing failed: CheckResult, _ options: Options) throws
     -> Counterexample
   {
+    let name = failed.expectation.name
     var current = draw
-    var failure = try judge(draw, name: "search-\(options.seed)-\(index)", options)?.first {
-      $0.expectation.name == name
-    }
+    var failure = failed
     // Candidates are judged `jobs` at a time; the step taken is the first that fails in order, and
     // `tried` counts as if they had been judged one by one, so the result does not depend on `jobs`.
     var tried = 0
@@ -121,8 +122,8 @@ extension Search {
         start += batch.count
       }
     }
-    let measured = failure?.measuredText ?? "-"
-    let bound = failure?.expectation.boundText ?? "-"
+    let measured = failure.measuredText
+    let bound = failure.expectation.boundText
     let against =
       options.tunables.map { " --param \($0.key)=\($0.value)" }.joined()
       + (options.reference.map { " --reference \($0.name)" } ?? "")
@@ -132,12 +133,16 @@ extension Search {
       "\(name) under \(options.policy.name): measured \(measured), bound \(bound).",
       "Original: \(draw.domains.count) domains on \(draw.pcpus) pCPUs, \(Nanos.format(draw.durationNs)).",
     ]
-    if let reference = options.reference { header.append("It passes under \(reference.name).") }
+    if let reference = options.reference {
+      header.append("Kept because \(reference.name) passes it, or fails it by less than half as much.")
+    }
     let file = current.yaml(
       name: "search-\(options.seed)-\(index)", scheduler: fileScheduler(options), tunables: options.tunables,
       expectations: expectations(current, options).filter { $0.contains("name: \(name),") }, header: header)
     return Counterexample(
-      index: index, original: draw, shrunk: current, property: name, worstDomain: failure?.worst.domain,
-      value: failure?.worst.value, message: "\(name): measured \(measured), bound \(bound)", file: file)
+      index: index, original: draw, shrunk: current, property: name, worstDomain: failure.worst.domain,
+      value: failure.worst.value, message: "\(name): measured \(measured), bound \(bound)", file: file,
+      signature: Counterexample.signature(
+        property: name, worstDomain: failure.worst.domain, value: failure.worst.value, shrunk: current))
   }
 }

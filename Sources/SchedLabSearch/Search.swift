@@ -63,8 +63,12 @@ public enum Search {
     /// Its class: the property (for shares, whether the domain got too little or too much), the
     /// shape of the domain it failed worst on (workload kinds, capped, pinned) and the kinds of the
     /// others, whatever the sizes, weights and parameter values. A long search finds the same
-    /// failure many times over; classes are what there is to explain.
-    public var signature: String {
+    /// failure many times over; classes are what there is to explain. Set once, when it is shrunk.
+    public var signature: String
+    /// Which of two counterexamples is the smaller: shrunk size, then draw.
+    var rank: (Int, Int) { (shrunk.size, index) }
+
+    static func signature(property: String, worstDomain: String?, value: Double?, shrunk: ScenarioDraw) -> String {
       func shape(_ d: ScenarioDraw.Domain) -> String {
         d.workloads.map(\.type).sorted().joined(separator: "+") + (d.cap > 0 ? " capped" : "")
           + (d.affinity != nil ? " pinned" : "")
@@ -92,7 +96,7 @@ public enum Search {
       members[c.signature, default: []].append(c)
     }
     return order.map { key in
-      (key, members[key]!.sorted { ($0.shrunk.size, $0.index) < ($1.shrunk.size, $1.index) })
+      (key, members[key]!.sorted { $0.rank < $1.rank })
     }
   }
 
@@ -155,6 +159,9 @@ public enum Search {
     var drawn = 0
     var judged = 0
     var shrinkSeconds = 0.0
+    // For the progress line, kept as counterexamples come rather than recounted each batch.
+    var classes = Set<String>()
+    var best: Counterexample?
     var index = options.from
     let end = options.from + options.runs
     while index < end {
@@ -171,15 +178,17 @@ public enum Search {
       for (i, (draw, result)) in zip(batch, judgements) {
         guard let failed = result, !failed.isEmpty else { continue }
         let shrinkStart = Date()
-        found.append(try shrink(draw, index: i, failing: failed[0].expectation.name, options))
+        let c = try shrink(draw, index: i, failing: failed[0], options)
         shrinkSeconds += Date().timeIntervalSince(shrinkStart)
+        found.append(c)
+        classes.insert(c.signature)
+        if best.map({ c.rank < $0.rank }) ?? true { best = c }
         if !options.keepGoing { break }
       }
-      let best = found.min { ($0.shrunk.size, $0.index) < ($1.shrunk.size, $1.index) }
       options.progress(
         Progress(
           judged: judged, seconds: Date().timeIntervalSince(start), counterexamples: found.count,
-          classes: Set(found.map(\.signature)).count, best: best.map { "draw \($0.index): \($0.message)" }))
+          classes: classes.count, best: best.map { "draw \($0.index): \($0.message)" }))
       if !found.isEmpty && !options.keepGoing { break }
     }
     return Outcome(
