@@ -48,6 +48,13 @@ public final class NullScheduler: SchedulerPolicy, PolicyStatistics {
     assignments += 1
   }
 
+  /// Assign free pCPU `p` to the first waiting vCPU that may run there; returns whether one did.
+  private func takeWaiter(for p: PCPUID) -> Bool {
+    guard let i = waitq.firstIndex(where: { context.hardAffinity(of: VCPUID($0)).contains(p) }) else { return false }
+    assign(waitq.remove(at: i), to: p)
+    return true
+  }
+
   /// `null_unit_insert` with `pick_res`: the vCPU's own pCPU if free and allowed, else the first
   /// free pCPU it may use, else the wait queue.
   public func insert(_ vcpu: VCPUID, now: Int64) {
@@ -73,11 +80,7 @@ public final class NullScheduler: SchedulerPolicy, PolicyStatistics {
   }
 
   public func schedule(on pcpu: PCPUID, now: Int64) -> ScheduleDecision {
-    if assigned[pcpu.index] < 0,
-      let i = waitq.firstIndex(where: { context.hardAffinity(of: VCPUID($0)).contains(pcpu) })
-    {
-      assign(waitq.remove(at: i), to: pcpu)
-    }
+    if assigned[pcpu.index] < 0 { _ = takeWaiter(for: pcpu) }
     let v = assigned[pcpu.index]
     guard v >= 0, context.isRunnable(VCPUID(v)) else { return .idle }
     return ScheduleDecision(next: VCPUID(v), runtimeNs: -1)
@@ -100,16 +103,11 @@ public final class NullScheduler: SchedulerPolicy, PolicyStatistics {
     if assigned[old.index] == v {
       assigned[old.index] = -1
       free.insert(old)
-      if let i = waitq.firstIndex(where: { context.hardAffinity(of: VCPUID($0)).contains(old) }) {
-        assign(waitq.remove(at: i), to: old)
-        context.tickle(old)
-      }
+      if takeWaiter(for: old) { context.tickle(old) }
     }
     waitq.removeAll { $0 == v }
     if assigned[pcpu.index] < 0 && context.hardAffinity(of: vcpu).contains(pcpu) {
-      assigned[pcpu.index] = v
-      free.remove(pcpu)
-      assignments += 1
+      assign(v, to: pcpu)
     } else {
       waitq.append(v)
     }
