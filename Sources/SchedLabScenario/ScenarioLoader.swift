@@ -153,7 +153,7 @@ public enum ScenarioLoader {
     scenario.controls = controls
     scenario.domainParameters = domainParameters
     scenario.expectations = expectations
-    scenario.simulation.trackIdleWait = expectations.contains { $0.metric.name == "idle_wait" }
+    scenario.simulation.trackIdleWait = expectations.contains { $0.metric.needsIdleWait }
     return scenario
   }
 

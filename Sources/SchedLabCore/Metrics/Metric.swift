@@ -115,6 +115,8 @@ public struct Metric: Sendable {
   public let doc: String
   /// What the oracle must compute for it.
   public let needsIdeal: Bool
+  /// Whether the run must record work conservation for it (``SimulationConfig/trackIdleWait``).
+  public let needsIdleWait: Bool
   /// Which parts of a query it reads.
   public let usesPercentile: Bool
   public let usesCounter: Bool
@@ -124,7 +126,7 @@ public struct Metric: Sendable {
 
   init(
     _ name: String, _ unit: MetricUnit, _ scope: MetricScope, _ doc: String, needsIdeal: Bool = false,
-    usesPercentile: Bool = false, usesCounter: Bool = false, columns: [MetricColumn] = [],
+    needsIdleWait: Bool = false, usesPercentile: Bool = false, usesCounter: Bool = false, columns: [MetricColumn] = [],
     domain: (@Sendable (MetricInput, Int, MetricQuery) -> Measured)? = nil,
     host: (@Sendable (MetricInput, MetricQuery) -> Measured)? = nil
   ) {
@@ -133,6 +135,7 @@ public struct Metric: Sendable {
     self.scope = scope
     self.doc = doc
     self.needsIdeal = needsIdeal
+    self.needsIdleWait = needsIdleWait
     self.usesPercentile = usesPercentile
     self.usesCounter = usesCounter
     self.columns = columns

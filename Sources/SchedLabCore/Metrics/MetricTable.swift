@@ -91,6 +91,7 @@ public enum MetricTable {
     Metric(
       "idle_wait", .ns, .domain,
       "work conservation: the longest a vCPU waited runnable while a pCPU its affinity allows was idle",
+      needsIdleWait: true,
       domain: { input, d, _ in
         input.run.domains[d].idleWaitMaxNs.map { Measured(Double($0)) } ?? Measured(missing: "not measured")
       }),
