@@ -17,6 +17,8 @@ public struct ScenarioDraw: Hashable, Sendable {
   public struct Parameter: Hashable, Sendable {
     public var key: String
     public var value: String
+    /// As a scenario file writes it: `key: value`.
+    var text: String { "\(key): \(value)" }
     public init(key: String, value: String) {
       self.key = key
       self.value = value
@@ -93,24 +95,20 @@ public struct ScenarioDraw: Hashable, Sendable {
     }
     if !sections.isEmpty {
       lines.append("parameters:")
-      for (policy, values) in sections {
-        lines.append("  \(policy): {" + values.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}")
-      }
+      for (policy, values) in sections { lines.append("  \(policy): " + Self.flow(values.map(\.text))) }
     }
     lines.append("duration: \(Nanos.format(durationNs))")
     lines.append("warmup: \(Nanos.format(warmupNs))")
     lines.append("domains:")
     for d in domains {
-      let workloads = d.workloads.map { w in
-        "{" + (["type: \(w.type)"] + w.parameters.map { "\($0.key): \($0.value)" }).joined(separator: ", ") + "}"
-      }
+      let workloads = d.workloads.map { w in Self.flow(["type: \(w.type)"] + w.parameters.map(\.text)) }
       var fields = ["name: \(d.name)", "vcpus: \(d.vcpus)", "weight: \(d.weight)"]
       if d.cap > 0 { fields.append("cap: \(d.cap)") }
       if let a = d.affinity {
         fields.append("affinity: " + (a.count == 1 ? "\(a.lowerBound)" : "\(a.lowerBound)-\(a.upperBound)"))
       }
       fields.append("workloads: [\(workloads.joined(separator: ", "))]")
-      lines.append("  - {" + fields.joined(separator: ", ") + "}")
+      lines.append("  - " + Self.flow(fields))
     }
     if !expectations.isEmpty {
       lines.append("expect:")
@@ -118,6 +116,9 @@ public struct ScenarioDraw: Hashable, Sendable {
     }
     return lines.joined(separator: "\n") + "\n"
   }
+
+  /// A YAML flow mapping of `key: value` fields.
+  static func flow(_ fields: [String]) -> String { "{" + fields.joined(separator: ", ") + "}" }
 
   /// How big it is, for choosing between candidates: domains, vCPUs, workloads, pCPUs, parameters and
   /// settings given, seconds.

@@ -67,19 +67,15 @@ struct SearchCommand: ParsableCommand {
   var output: String?
 
   func run() throws {
-    guard let policy = PolicyRegistry.lookup(scheduler) else {
-      throw CLIError(message: "--scheduler: \(PolicyRegistry.unknown(scheduler))")
-    }
-    if let baseline, PolicyRegistry.lookup(baseline) == nil {
-      throw CLIError(message: "--baseline: \(PolicyRegistry.unknown(baseline))")
-    }
-    var referencePolicy: PolicyDescriptor?
-    if let reference {
-      guard let found = PolicyRegistry.lookup(reference) else {
-        throw CLIError(message: "--reference: \(PolicyRegistry.unknown(reference))")
+    func lookup(_ name: String, _ flag: String) throws -> PolicyDescriptor {
+      guard let found = PolicyRegistry.lookup(name) else {
+        throw CLIError(message: "--\(flag): \(PolicyRegistry.unknown(name))")
       }
-      referencePolicy = found
+      return found
     }
+    let policy = try lookup(scheduler, "scheduler")
+    if let baseline { _ = try lookup(baseline, "baseline") }
+    let referencePolicy = try reference.map { try lookup($0, "reference") }
     var properties: [SearchProperty] = []
     for name in property {
       guard let p = SearchProperty(rawValue: name) else {
