@@ -205,7 +205,7 @@ public enum Checker {
     if plan.needsIdeal {
       let demands = try Runner.measureDemands(scenario, policy: policy)
       runs.demands = demands
-      runs.ideal = Runner.idealShares(scenario, demands: demands, weights: policy.weights)
+      runs.ideal = try Runner.idealShares(scenario, demands: demands, policy: policy)
     }
     for name in plan.baselines {
       runs.baselines[name] = try runOnce(PolicyRegistry.lookup(name)!)

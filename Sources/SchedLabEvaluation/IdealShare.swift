@@ -1,4 +1,5 @@
 public import SchedLabCore
+public import SchedLabPolicies
 
 /// The ideal scheduler of the 2009 seed, as an oracle: weighted max-min fairness ("water-filling").
 ///
@@ -11,6 +12,12 @@ public import SchedLabCore
 ///
 /// Weights follow the policy being judged (``WeightSemantics``): credit2 gives each vCPU its domain's
 /// weight; credit1 divides a domain's weight among its vCPUs that want CPU; rr ignores weights.
+///
+/// Policies with guarantees (RTDS's budget/period, credit-bcs's reservation) are judged by the
+/// guaranteed minimum first: each vCPU starts at min(demand, guarantee), then the rest is shared as
+/// above — on top of the guarantee for RTDS (budgets are served at level 0, extra time after, and
+/// only among extratime units), or as a floor under the weighted share for credit-bcs (reserved
+/// time is charged to credit like any other). See ``GuaranteeSemantics``.
 public enum IdealShare {
   public struct Entity: Hashable, Sendable {
     public var domain: Int
@@ -18,32 +25,69 @@ public enum IdealShare {
     public var demand: Double
     public var weight: Double
     public var affinity: CPUMask
+    /// A guaranteed minimum, as a fraction of one pCPU (0: none). A vCPU with weight 0 gets its
+    /// guarantee and nothing more.
+    public var reserve: Double
 
-    public init(domain: Int, demand: Double, weight: Double, affinity: CPUMask) {
+    public init(domain: Int, demand: Double, weight: Double, affinity: CPUMask, reserve: Double = 0) {
       self.domain = domain
       self.demand = demand
       self.weight = weight
       self.affinity = affinity
+      self.reserve = reserve
     }
   }
 
   /// The ideal allocation of each entity, as a fraction of one pCPU.
   /// - Parameters:
   ///   - caps: per domain, its cap as a fraction of one pCPU, or nil.
-  public static func solve(pcpus: Int, entities: [Entity], caps: [Double?]) -> [Double] {
+  ///   - semantics: how guarantees combine with the shared rest: the larger of the two (`floor`) or
+  ///     the guarantee plus a share of what guarantees leave (`additive`). Guarantees are served
+  ///     first: each vCPU starts at min(demand, reserve); if even those do not fit (reservations
+  ///     over the host), they are scaled down together until they do.
+  public static func solve(
+    pcpus: Int, entities: [Entity], caps: [Double?], semantics: GuaranteeSemantics = .floor
+  ) -> [Double] {
     let n = entities.count
-    var x = Array(repeating: 0.0, count: n)
-    var frozen = entities.map { $0.demand <= 0 || $0.weight <= 0 }
     let allCPUs = CPUMask.first(pcpus)
     let unrestricted = entities.allSatisfy { allCPUs.isSubset(of: $0.affinity) }
     let feasibility = Feasibility(pcpus: pcpus, entities: entities, caps: caps, unrestricted: unrestricted)
+    var base = entities.map { min($0.demand, $0.reserve) }
+    if !feasibility.feasible(base) {
+      var lo = 0.0
+      var hi = 1.0
+      for _ in 0..<100 {
+        let mid = (lo + hi) / 2
+        if feasibility.feasible(base.map { $0 * mid }) { lo = mid } else { hi = mid }
+      }
+      base = base.map { $0 * lo }
+      return base
+    }
+    // Where a vCPU's allocation at level λ would be, before demand and freezing.
+    func grown(_ i: Int, _ lambda: Double) -> Double {
+      let e = entities[i]
+      switch semantics {
+      case .floor: return max(base[i], e.weight * lambda)
+      case .additive: return base[i] + e.weight * lambda
+      }
+    }
+    // The level at which a vCPU reaches its demand.
+    func satisfiedAt(_ i: Int) -> Double {
+      let e = entities[i]
+      switch semantics {
+      case .floor: return e.demand / e.weight
+      case .additive: return (e.demand - base[i]) / e.weight
+      }
+    }
+    var x = base
+    var frozen = entities.indices.map { entities[$0].demand <= base[$0] || entities[$0].weight <= 0 }
 
     func allocation(_ lambda: Double) -> [Double] {
-      (0..<n).map { frozen[$0] ? x[$0] : min(entities[$0].demand, entities[$0].weight * lambda) }
+      (0..<n).map { frozen[$0] ? x[$0] : min(entities[$0].demand, grown($0, lambda)) }
     }
     var low = 0.0
     for _ in 0..<(n + 1) where frozen.contains(false) {
-      let high = (0..<n).filter { !frozen[$0] }.map { entities[$0].demand / entities[$0].weight }.max()!
+      let high = (0..<n).filter { !frozen[$0] }.map(satisfiedAt).max()!
       var level = high
       if !feasibility.feasible(allocation(high)) {
         var lo = low
@@ -60,7 +104,7 @@ public enum IdealShare {
       let tight = feasibility.blocked(x)
       var progress = false
       for i in 0..<n where !frozen[i] {
-        if entities[i].weight * level >= entities[i].demand * (1 - 1e-12) || tight[i] {
+        if grown(i, level) >= entities[i].demand * (1 - 1e-12) || tight[i] {
           frozen[i] = true
           progress = true
         }

@@ -68,7 +68,7 @@ public enum Runner {
     if ideal {
       let demands = try measureDemands(scenario, scheduler: descriptor.name)
       evaluation.demands = demands
-      evaluation.ideal = idealShares(scenario, demands: demands, weights: descriptor.weights)
+      evaluation.ideal = try idealShares(scenario, demands: demands, policy: descriptor)
     }
     return evaluation
   }
@@ -110,36 +110,43 @@ public enum Runner {
           DomainDemand(total: declared, perVCPU: Array(repeating: per, count: domain.vcpus), source: .declared))
         continue
       }
-      var alone = scenario.simulation
-      alone.domains = [domain]
-      let policy = try scenario.makePolicy(descriptor)
-      let result = try runToEnd(Engine(config: alone, policy: policy), scenario)
+      // Alone, with its own policy parameters (its reservation, its boost settings).
+      let single = scenario.alone(d)
+      let policy = try single.makePolicy(descriptor)
+      let result = try runToEnd(Engine(config: single.simulation, policy: policy), scenario)
       let per = result.domains[0].vcpus.map { min(1, $0.share) }
       demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))
     }
     return demands
   }
 
-  /// The ideal share of every domain under the given weight semantics.
-  public static func idealShares(_ scenario: Scenario, demands: [DomainDemand], weights: WeightSemantics) -> [Double] {
+  /// The ideal share of every domain for the policy: its weight semantics, and its guarantees
+  /// (reservations, budgets) when it has any.
+  public static func idealShares(
+    _ scenario: Scenario, demands: [DomainDemand], policy: PolicyDescriptor
+  ) throws(ScenarioError) -> [Double] {
     let sim = scenario.simulation
+    let configuration = policy.guarantees == nil ? nil : try scenario.configuration(for: policy)
     var entities: [IdealShare.Entity] = []
     for (d, domain) in sim.domains.enumerated() {
+      let guarantees = configuration.map { policy.guarantees!($0, d, domain.vcpus) }
       for i in 0..<domain.vcpus {
-        let weight: Double
-        switch weights {
+        var weight: Double
+        switch policy.weights {
         // Per active vCPU is per vCPU here: a vCPU with no demand takes nothing either way.
         case .perVCPU, .perActiveVCPU: weight = Double(domain.weight)
         case .equal: weight = 1
         }
+        if let g = guarantees?[i], !g.sharesRest { weight = 0 }
         entities.append(
           IdealShare.Entity(
             domain: d, demand: demands[d].perVCPU[i], weight: weight,
-            affinity: domain.hardAffinity ?? sim.topology.allPCPUs))
+            affinity: domain.hardAffinity ?? sim.topology.allPCPUs, reserve: guarantees?[i].reserve ?? 0))
       }
     }
     let caps = sim.domains.map { $0.capPercent > 0 ? Double($0.capPercent) / 100 : nil }
-    let x = IdealShare.solve(pcpus: sim.topology.pcpuCount, entities: entities, caps: caps)
+    let x = IdealShare.solve(
+      pcpus: sim.topology.pcpuCount, entities: entities, caps: caps, semantics: policy.guaranteeSemantics)
     var shares = Array(repeating: 0.0, count: sim.domains.count)
     for (i, e) in entities.enumerated() { shares[e.domain] += x[i] }
     return shares

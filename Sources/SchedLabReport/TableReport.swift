@@ -103,7 +103,14 @@ public enum TableReport {
     out.append("host model: \(r.hostModel)")
     if let demands = e.demands {
       let sources = Set(demands.map(\.source.rawValue)).sorted().joined(separator: "+")
-      out.append("ideal: weighted max-min fair share (\(e.policy.weights.rawValue) weights), demand \(sources)")
+      let fair = "weighted max-min fair share (\(e.policy.weights.rawValue) weights)"
+      let rule: String
+      switch (e.policy.guarantees == nil, e.policy.guaranteeSemantics) {
+      case (true, _): rule = fair
+      case (false, .floor): rule = "the larger of each vCPU's guarantee and its " + fair
+      case (false, .additive): rule = "each vCPU's guarantee, then a " + fair + " of the rest"
+      }
+      out.append("ideal: \(rule), demand \(sources)")
     }
     if !r.counters.isEmpty {
       out.append("counters: " + r.counters.map { "\($0.name)=\($0.value)" }.joined(separator: " "))

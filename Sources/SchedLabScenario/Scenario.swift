@@ -49,16 +49,30 @@ public struct Scenario: Sendable {
 
   /// Build a policy from a descriptor (a registered one or a test's own) with the file's tunables for it.
   public func makePolicy(_ descriptor: PolicyDescriptor) throws(ScenarioError) -> any SchedulerPolicy {
+    descriptor.make(try configuration(for: descriptor))
+  }
+
+  /// The file's tunables and domain parameters for a policy, checked.
+  public func configuration(for descriptor: PolicyDescriptor) throws(ScenarioError) -> PolicyConfiguration {
     func forPolicy<T>(_ table: [String: T]) -> T? {
       table[descriptor.name] ?? descriptor.aliases.lazy.compactMap { table[$0] }.first
     }
     let domains = domainParameters.map { forPolicy($0) ?? [:] }
     do {
-      return try descriptor.instantiate(forPolicy(parameters) ?? [:], domains: domains)
+      return try descriptor.configure(forPolicy(parameters) ?? [:], domains: domains)
     } catch {
       let owner = error.domain.map { "domains[\($0)]." } ?? ""
       throw ScenarioError(
         file: path, line: nil, key: "\(owner)parameters.\(descriptor.name).\(error.parameter)", message: error.reason)
     }
   }
+
+  /// The same scenario reduced to domain `d` alone (the oracle's demand run), its parameters kept.
+  public func alone(_ d: Int) -> Scenario {
+    var copy = self
+    copy.simulation.domains = [simulation.domains[d]]
+    copy.domainParameters = d < domainParameters.count ? [domainParameters[d]] : []
+    return copy
+  }
+
 }

@@ -183,7 +183,7 @@ public final class PerfettoWriter: TraceListener {
         let who = p.vcpu.map { " " + names[$0.index] } ?? ""
         instant(.policy, p.name, who + (p.detail.isEmpty ? "" : " (\(p.detail))"), at: now)
       }
-    case .runstate, .scheduled, .blocked, .yielded, .migrated, .timer:
+    case .runstate, .scheduled, .blocked, .yielded, .migrated, .timer, .jobCompleted:
       break
     }
     if out.count > 1 << 18 { flushOut() }

@@ -165,7 +165,7 @@ public final class XentraceWriter: TraceListener {
       default:
         break
       }
-    case .scheduled, .interrupt, .migrated, .timer, .control:
+    case .scheduled, .interrupt, .migrated, .timer, .control, .jobCompleted:
       break
     }
   }

@@ -148,7 +148,7 @@ struct Ideal: ParsableCommand {
     let (descriptor, _) = try scenario.makePolicy(scheduler)
     try EventBudget.check(scenario, runs: 0, demandRuns: 1, what: "the demand runs")
     let demands = try Runner.measureDemands(scenario, scheduler: descriptor.name)
-    let ideal = Runner.idealShares(scenario, demands: demands, weights: descriptor.weights)
+    let ideal = try Runner.idealShares(scenario, demands: demands, policy: descriptor)
     if format == .json {
       print(JSONReport.ideal(scenario, weights: descriptor, demands: demands, ideal: ideal, version: schedlabVersion))
       return

@@ -13,6 +13,11 @@ struct TraceOptions: ParsableArguments {
   var xentrace: String?
 
   @Option(
+    name: .customLong("jobs-log"),
+    help: "Write every periodic job (release, completion, deadline, missed) to this CSV file.")
+  var jobsLog: String?
+
+  @Option(
     name: .customLong("trace-window"),
     help: "Trace only this simulated interval, e.g. 2s..3s (default: the whole run).")
   var window: String?
@@ -20,7 +25,7 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .customLong("cpu-hz"), help: "TSC rate of the xentrace file, in Hz (xenalyze's default).")
   var cpuHz: UInt64 = 2_400_000_000
 
-  var wanted: Bool { perfetto != nil || xentrace != nil }
+  var wanted: Bool { perfetto != nil || xentrace != nil || jobsLog != nil }
 
   /// The window as an interval of simulated ns.
   func interval(for scenario: Scenario) throws -> ClosedRange<Int64>? {
@@ -46,11 +51,13 @@ final class TraceSession {
 
   init(_ options: TraceOptions, scenario: Scenario, inputs: [String], force: Bool) throws {
     let window = try options.interval(for: scenario)
-    let files = try [options.perfetto, options.xentrace].map { path in
-      try path.map { try OutputFile($0, inputs: inputs, force: force) }
+    let paths = [options.perfetto, options.xentrace, options.jobsLog]
+    let given = paths.compactMap { $0 }
+    if Set(given).count < given.count {
+      throw CLIError(message: "--trace, --xentrace and --jobs-log must name different files")
     }
-    if let a = options.perfetto, let b = options.xentrace, a == b {
-      throw CLIError(message: "--trace and --xentrace name the same file")
+    let files = try paths.map { path in
+      try path.map { try OutputFile($0, inputs: inputs, force: force) }
     }
     do {
       if let file = files[0] {
@@ -60,6 +67,9 @@ final class TraceSession {
         let writer = try XentraceWriter(
           path: file.temporary, config: scenario.simulation, cpuHz: options.cpuHz, window: window)
         writers.append((writer, file))
+      }
+      if let file = files[2] {
+        writers.append((try JobLogWriter(path: file.temporary, config: scenario.simulation, window: window), file))
       }
     } catch {
       discard()

@@ -64,6 +64,9 @@ public enum TraceEvent: Hashable, Sendable {
   case control(ControlRecord)
   /// A policy's own event.
   case policy(PolicyTraceEvent)
+  /// A periodic job of workload `workload` (its index in the domain's list) finished on `vcpu`, now;
+  /// it was released at `release` with a relative deadline of `deadlineNs`.
+  case jobCompleted(vcpu: VCPUID, domain: DomainID, workload: Int, release: Int64, deadlineNs: Int64)
 }
 
 /// Receives the trace of a run. Attach with ``Engine/addListener(_:)`` (or `Runner.simulate`'s

@@ -41,14 +41,18 @@ extension GuestWorld {
 
   /// A periodic job completed: record its response time and deadline, start the next waiting job.
   private func jobDone(_ t: Int, metric m: Int) {
-    let (response, deadline, next) = tasks[t].with(PeriodicJobs.self) { jobs -> (Int64, Int64, Int64) in
-      let response = now - jobs.currentStamp
+    let (release, deadline, next) = tasks[t].with(PeriodicJobs.self) { jobs -> (Int64, Int64, Int64) in
+      let release = jobs.currentStamp
       if let next = jobs.waiting.popFirst() {
         jobs.currentStamp = next
-        return (response, jobs.deadlineNs, jobs.serviceNs)
+        return (release, jobs.deadlineNs, jobs.serviceNs)
       }
-      return (response, jobs.deadlineNs, -1)
+      return (release, jobs.deadlineNs, -1)
     }
+    let response = now - release
+    host.jobCompleted(
+      vcpu: Int(tasks[t].vcpu), domain: workloads[m].domain, workload: workloads[m].specIndex, release: release,
+      deadline: deadline)
     workloads[m].completed += 1
     workloads[m].response.record(response)
     if response > deadline { workloads[m].deadlineMisses += 1 }

@@ -32,6 +32,15 @@
     with { $0.emit(.interrupt(vcpu: VCPUID(v), source: source)) }
   }
 
+  /// A periodic job finished (trace bus).
+  @inline(__always) func jobCompleted(vcpu v: Int, domain d: Int, workload w: Int, release: Int64, deadline: Int64) {
+    with {
+      $0.emit(
+        .jobCompleted(
+          vcpu: VCPUID(v), domain: DomainID(d), workload: w, release: release, deadlineNs: deadline))
+    }
+  }
+
   /// Queue the progress event of vCPU `v`'s guest, or source `s`'s next interrupt; `token` is the
   /// generation that keeps the event live.
   @inline(__always) func armProgress(_ v: Int, at time: Int64, token: UInt32) {

@@ -179,6 +179,28 @@ public enum WeightSemantics: String, Hashable, Sendable {
   case equal = "equal"
 }
 
+/// A vCPU's guaranteed minimum, as the oracle reads it.
+public struct Guarantee: Hashable, Sendable {
+  /// The fraction of one pCPU the vCPU is guaranteed when it wants it (0...1).
+  public var reserve: Double
+  /// Whether the vCPU also competes for what the guarantees leave (RTDS's extratime).
+  public var sharesRest: Bool
+  public init(reserve: Double, sharesRest: Bool) {
+    self.reserve = reserve
+    self.sharesRest = sharesRest
+  }
+}
+
+/// How a guaranteed minimum combines with the weighted (or equal) sharing of the rest.
+public enum GuaranteeSemantics: String, Hashable, Sendable {
+  /// The vCPU gets the larger of its guarantee and its share (credit-bcs: reserved run time is
+  /// charged to the vCPU's credit like any other, so it counts toward its weighted share).
+  case floor
+  /// The vCPU gets its guarantee plus a share of the capacity the guarantees leave (RTDS: budgets
+  /// are served first, at priority level 0; extra time is shared among extratime units after).
+  case additive
+}
+
 /// One entry of the policy table (Xen's `REGISTER_SCHEDULER`).
 public struct PolicyDescriptor: Sendable {
   public var name: String
@@ -192,11 +214,22 @@ public struct PolicyDescriptor: Sendable {
   /// budget), declared like tunables, written under a domain's `parameters.<policy>` in a scenario,
   /// and decoded by the policy into its own type. One named like a tunable defaults to its value.
   public var domainParameters: [ParameterSpec]
+  /// A rule over a whole parameter set that ranges cannot express (RTDS: budget ≤ period), checked
+  /// on the tunables and on every domain's set.
+  public var parameterRule: (@Sendable (ParameterSet) -> ParameterError?)?
+  /// What the policy guarantees each vCPU before sharing the rest (RTDS's budget / period,
+  /// credit-bcs's reservation), for the oracle; nil: no guarantees.
+  public var guarantees: (@Sendable (PolicyConfiguration, _ domain: Int, _ vcpus: Int) -> [Guarantee])?
+  /// How a guarantee combines with the shared rest (see ``GuaranteeSemantics``).
+  public var guaranteeSemantics: GuaranteeSemantics
   public var make: @Sendable (PolicyConfiguration) -> any SchedulerPolicy
 
   public init(
     name: String, aliases: [String] = [], summary: String, weights: WeightSemantics, parameters: [ParameterSpec],
     controlOps: [ControlOpSpec] = [], domainParameters: [ParameterSpec] = [],
+    parameterRule: (@Sendable (ParameterSet) -> ParameterError?)? = nil,
+    guarantees: (@Sendable (PolicyConfiguration, _ domain: Int, _ vcpus: Int) -> [Guarantee])? = nil,
+    guaranteeSemantics: GuaranteeSemantics = .floor,
     make: @escaping @Sendable (PolicyConfiguration) -> any SchedulerPolicy
   ) {
     self.name = name
@@ -206,6 +239,9 @@ public struct PolicyDescriptor: Sendable {
     self.parameters = parameters
     self.controlOps = controlOps
     self.domainParameters = domainParameters
+    self.parameterRule = parameterRule
+    self.guarantees = guarantees
+    self.guaranteeSemantics = guaranteeSemantics
     self.make = make
   }
 
@@ -222,12 +258,15 @@ public struct PolicyDescriptor: Sendable {
     _ overrides: [String: ParameterValue] = [:], domains: [[String: ParameterValue]] = []
   ) throws(ParameterError) -> PolicyConfiguration {
     let tunables = try ParameterSet(specs: parameters, overrides: overrides)
+    if let rule = parameterRule, let error = rule(tunables) { throw error }
     let specs = PolicyConfiguration(tunables: tunables, domainSpecs: domainParameters, domains: []).inheriting()
       .domainSpecs
     var sets: [ParameterSet] = []
     for (d, given) in domains.enumerated() {
-      do {
-        sets.append(try ParameterSet(specs: specs, overrides: given))
+      do throws(ParameterError) {
+        let set = try ParameterSet(specs: specs, overrides: given)
+        if let rule = parameterRule, let error = rule(set) { throw error }
+        sets.append(set)
       } catch {
         throw ParameterError(parameter: error.parameter, reason: error.reason, domain: d)
       }

@@ -8,6 +8,7 @@ public enum PolicyRegistry {
     CreditScheduler.descriptor,
     RoundRobinScheduler.descriptor,
     NullScheduler.descriptor,
+    RTDSScheduler.descriptor,
     FairQueueScheduler.descriptor,
   ]
 
