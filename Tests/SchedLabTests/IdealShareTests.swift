@@ -137,10 +137,57 @@ import Testing
       """
     let scenario = try ScenarioLoader.parse(text, path: "inline.yaml")
     let demands = try Runner.measureDemands(scenario, scheduler: "credit2")
-    let perVCPU = Runner.idealShares(scenario, demands: demands, weights: .perVCPU)
-    let equal = Runner.idealShares(scenario, demands: demands, weights: .equal)
+    let perVCPU = try Runner.idealShares(scenario, demands: demands, policy: PolicyRegistry.lookup("credit2")!)
+    let equal = try Runner.idealShares(scenario, demands: demands, policy: PolicyRegistry.lookup("rr")!)
     #expect(abs(perVCPU[0] - 2.0 / 3) < 1e-6 && abs(perVCPU[1] - 1.0 / 3) < 1e-6)
     #expect(abs(equal[0] - 2.0 / 3) < 1e-6 && abs(equal[1] - 1.0 / 3) < 1e-6)
+  }
+
+  /// Guarantees served first, then the rest shared (`additive`, RTDS): the reservation example of
+  /// property 2 (latency-boost.md §6), one 3 ms / 10 ms reservation without extra time and three
+  /// best-effort VMs weighted 2:7:3 on one pCPU: 30 / 11.67 / 40.83 / 17.5 %, by hand (the 70 % left
+  /// split 2:7:3).
+  @Test func aReservationIsServedFirstAndTheRestSharedByWeight() {
+    let all = CPUMask.first(1)
+    let x = IdealShare.solve(
+      pcpus: 1,
+      entities: [
+        IdealShare.Entity(domain: 0, demand: 1, weight: 0, affinity: all, reserve: 0.3),
+        IdealShare.Entity(domain: 1, demand: 1, weight: 2, affinity: all),
+        IdealShare.Entity(domain: 2, demand: 1, weight: 7, affinity: all),
+        IdealShare.Entity(domain: 3, demand: 1, weight: 3, affinity: all),
+      ], caps: [nil, nil, nil, nil], semantics: .additive)
+    let expected = [0.3, 0.7 * 2 / 12, 0.7 * 7 / 12, 0.7 * 3 / 12]
+    for i in 0..<4 { #expect(abs(x[i] - expected[i]) < 1e-9, "\(x)") }
+    // A reserved vCPU that also shares the rest (extratime) gets its reservation plus a share, and
+    // one that wants less than its reservation gets what it wants, the rest going to the others.
+    let y = IdealShare.solve(
+      pcpus: 1,
+      entities: [
+        IdealShare.Entity(domain: 0, demand: 1, weight: 1, affinity: all, reserve: 0.4),
+        IdealShare.Entity(domain: 1, demand: 0.1, weight: 1, affinity: all, reserve: 0.3),
+        IdealShare.Entity(domain: 2, demand: 1, weight: 1, affinity: all),
+      ], caps: [nil, nil, nil], semantics: .additive)
+    #expect(abs(y[0] - 0.65) < 1e-9 && abs(y[1] - 0.1) < 1e-9 && abs(y[2] - 0.25) < 1e-9, "\(y)")
+  }
+
+  /// Guarantees as a floor (credit-bcs): a vCPU gets the larger of its reservation and its weighted
+  /// share. Two burners of equal weight on one pCPU: a 30 % reservation does not bind (0.5 each); a
+  /// 70 % one does (0.7 / 0.3). Reservations over the host are scaled down together.
+  @Test func aReservationIsAFloorUnderTheWeightedShare() {
+    let all = CPUMask.first(1)
+    func solve(_ reserve: Double, _ other: Double = 0) -> [Double] {
+      IdealShare.solve(
+        pcpus: 1,
+        entities: [
+          IdealShare.Entity(domain: 0, demand: 1, weight: 256, affinity: all, reserve: reserve),
+          IdealShare.Entity(domain: 1, demand: 1, weight: 256, affinity: all, reserve: other),
+        ], caps: [nil, nil], semantics: .floor)
+    }
+    #expect(solve(0.3).map { ($0 * 1e9).rounded() / 1e9 } == [0.5, 0.5])
+    #expect(solve(0.7).map { ($0 * 1e9).rounded() / 1e9 } == [0.7, 0.3])
+    let over = solve(0.9, 0.6)
+    #expect(abs(over[0] - 0.6) < 1e-6 && abs(over[1] - 0.4) < 1e-6, "\(over)")
   }
 
   /// Credit1's weights count once per active vCPU (`csched_acct` sums weight × active units), so a

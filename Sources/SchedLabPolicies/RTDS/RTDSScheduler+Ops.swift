@@ -30,6 +30,8 @@ extension RTDSScheduler {
     while true {
       guard let i = runq.firstIndex(where: { context.hardAffinity(of: VCPUID($0)).contains(pcpu) }) else { break }
       let candidate = runq[i]
+      // Xen's ASSERT in runq_pick: nothing on the runqueue is without budget.
+      precondition(curBudget[candidate] > 0, "rtds: v\(candidate) is on the runqueue without budget")
       if context.isRunnable(VCPUID(candidate)) {
         snext = candidate
         break
@@ -138,6 +140,7 @@ extension RTDSScheduler {
       return .ok([
         ControlArgument("period_ns", periodNs[v]), ControlArgument("budget_ns", budgetNs[v]),
         ControlArgument("extratime", extratime[v] ? 1 : 0), ControlArgument("cur_budget_ns", curBudget[v]),
+        ControlArgument("cur_deadline_ns", curDeadline[v]),
         ControlArgument("priority_level", Int64(level[v])), ControlArgument("depleted", depleted[v] ? 1 : 0),
       ])
     default:
