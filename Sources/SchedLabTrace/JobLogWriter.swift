@@ -20,7 +20,9 @@ public final class JobLogWriter: TraceListener, TimelineWriter {
   public init(path: String, config: SimulationConfig, window: ClosedRange<Int64>? = nil) throws {
     file = try TraceFile(path: path)
     self.window = window
-    prefixes = config.domains.map { domain in domain.workloads.map { "\(Self.field(domain.name)),\(Self.field($0.name))," } }
+    prefixes = config.domains.map { domain in
+      domain.workloads.map { "\(Self.field(domain.name)),\(Self.field($0.name))," }
+    }
     vcpuNames = config.domains.flatMap { domain in (0..<domain.vcpus).map { "v\($0)" } }
     append("domain,workload,vcpu,release_ns,completion_ns,response_ns,deadline_ns,missed\n")
   }

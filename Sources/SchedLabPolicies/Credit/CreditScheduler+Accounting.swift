@@ -26,7 +26,7 @@ extension CreditScheduler {
   /// `csched_unit_acct`: the tick found `v` running on `cpu`.
   func unitAccounting(_ v: Int, cpu: Int, now: Int64) {
     // Found running at a tick: it consumes "a non-negligible amount of CPU", so BOOST ends.
-    if pri[v] == Self.priBoost {
+    if pri[v] == Self.priBoost && !holdsReservation(v) {
       setPri(v, Self.priUnder, now: now)
       stats[.boostsEndedByTick] += 1
     }

@@ -52,7 +52,9 @@ extension CreditScheduler {
     if context.isRunning(vcpu) || onRunq[v] { return }
     let migrating = migratingFlag[v]
     migratingFlag[v] = false
-    if !migrating && pri[v] == Self.priUnder && !parked[v] {
+    if reservationWakeBoost(v, now: now) {
+      // credit-bcs: boost credit left, BOOST whatever the credit.
+    } else if !migrating && pri[v] == Self.priUnder && !parked[v] {
       setPri(v, Self.priBoost, now: now)
       stats[.boosts] += 1
       boosts[v] += 1

@@ -9,6 +9,7 @@ extension CreditScheduler {
     if scurr >= 0 {
       runtime = max(0, now - context.runstateEntryTime(VCPUID(scurr)))
       burnCredits(scurr, now: now)
+      chargeReservation(scurr, now: now)
       startTime[scurr] -= now  // kept as an offset while descheduled
       lastSchedTime[scurr] = now
     }
@@ -19,7 +20,7 @@ extension CreditScheduler {
       startTime[scurr] += now
       stats[.ratelimitContinues] += 1
       let slice = runtime < Self.minTimer ? Self.minTimer : ratelimitNs - runtime
-      return ScheduleDecision(next: VCPUID(scurr), runtimeNs: slice)
+      return ScheduleDecision(next: VCPUID(scurr), runtimeNs: reservationSlice(scurr, now: now, slice: slice))
     }
     if scurr >= 0 {
       if context.isRunnable(VCPUID(scurr)) {
@@ -51,7 +52,8 @@ extension CreditScheduler {
     // The credit tick stops when the pCPU goes idle and restarts on a tick boundary.
     if scurr >= 0 && snext < 0 { context.cancelTimer(ticker[cpu]) }
     if scurr < 0 && snext >= 0 { context.armTimer(ticker[cpu], at: now + tickPeriodNs - now % tickPeriodNs) }
-    return snext < 0 ? .idle : ScheduleDecision(next: VCPUID(snext), runtimeNs: tsliceNs)
+    guard snext >= 0 else { return .idle }
+    return ScheduleDecision(next: VCPUID(snext), runtimeNs: reservationSlice(snext, now: now, slice: tsliceNs))
   }
 
   /// `csched_load_balance`: our best is OVER or idle; look at the other busy pCPUs, our node

@@ -33,7 +33,7 @@ public import SchedLabCore
 ///    the wake; SchedLab's wakes run on no pCPU, so one cursor serves the host.
 /// 4. `debit: tick` restores the pre-2010 whole-tick sampling ("the vCPU running at the tick pays
 ///    10 ms"; no charge at deschedule), to show the failure Xen's commit 78c9b2a64b fixed.
-public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
+public final class CreditScheduler: SchedulerPolicy, PolicyStatistics, ControllablePolicy {
   // MARK: Constants (credit.c "Basic constants")
   static let creditsPerMs: Int64 = 10
   static let ticksPerTslice: Int64 = 3
@@ -43,8 +43,11 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
   static let priOver: Int8 = -2
   static let priIdle: Int8 = -64
 
-  public let name = "credit"
+  public let name: String
   var context: SchedContext!
+  /// credit-bcs's configuration and boost reservations (`CreditBCS/`); nil for plain credit1.
+  var bcsConfiguration: PolicyConfiguration?
+  var reservation: BoostReservation?
 
   // MARK: Tunables
   let tsliceNs: Int64
@@ -116,7 +119,8 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
     weights: .perActiveVCPU, parameters: CreditScheduler.parameterSpecs,
     make: { CreditScheduler(parameters: $0.tunables) })
 
-  public init(parameters: ParameterSet) {
+  public init(parameters: ParameterSet, name: String = "credit") {
+    self.name = name
     let tsliceMs = parameters.integer("tslice_ms")
     tsliceNs = Nanos.ms(tsliceMs)
     let ticks = tsliceMs < Self.ticksPerTslice ? 1 : Self.ticksPerTslice
@@ -175,6 +179,7 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
     boosts = Array(repeating: 0, count: n)
     deactivations = Array(repeating: 0, count: n)
     activations = Array(repeating: 0, count: n)
+    initializeReservation()
   }
 
   /// `csched_unit_insert`: pick a pCPU (which marks the unit as migrating, so its first wake is not
@@ -188,6 +193,7 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
     switch timers.purpose(of: timer) {
     case .accounting:
       accounting(now: now)
+      grantReservations(now: now)
       context.armTimer(masterTimer, at: now + tsliceNs)
     case .tick(let cpu): tick(cpu: cpu, now: now)
     case nil: preconditionFailure("credit: \(timer) is not credit's")
@@ -228,7 +234,7 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
       PolicyCounter("boost_ns", time[0]), PolicyCounter("under_ns", time[1]), PolicyCounter("over_ns", time[2]),
       PolicyCounter("boosts", boosts[v]), PolicyCounter("became_active", activations[v]),
       PolicyCounter("became_inactive", deactivations[v]),
-    ]
+    ] + (reservation?.stats[v].reported ?? [])
   }
 
   public func resetCounters() {
@@ -240,6 +246,7 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
       boosts[v] = 0
       deactivations[v] = 0
       activations[v] = 0
+      reservation?.stats[v] = Counters()
     }
   }
 
@@ -249,7 +256,10 @@ public final class CreditScheduler: SchedulerPolicy, PolicyStatistics {
     ]
     for cpu in runq.indices {
       let cur = context.current(PCPUID(cpu)).map { "v\($0.rawValue)" } ?? "idle"
-      let queue = runq[cpu].map { "v\($0)(pri \(pri[Int($0)]), c \(credit[Int($0)]))" }.joined(separator: " ")
+      let queue = runq[cpu].map { u in
+        let v = Int(u)
+        return "v\(v)(pri \(pri[v]), c \(credit[v])" + (reservation.map { ", boost \($0.credit[v])" } ?? "") + ")"
+      }.joined(separator: " ")
       lines.append("  cpu\(cpu) run \(cur) nr_runnable \(nrRunnable[cpu]) runq: \(queue)")
     }
     return lines.joined(separator: "\n")

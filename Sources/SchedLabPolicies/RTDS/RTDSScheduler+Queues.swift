@@ -115,7 +115,9 @@ extension RTDSScheduler {
   /// lowest-priority unit if `new` beats it; pCPUs already tickled are skipped.
   func tickle(for new: Int) {
     let notTickled = context.hardAffinity(of: VCPUID(new)).subtracting(tickled)
-    guard var cpu = notTickled.contains(context.processor(VCPUID(new))) ? context.processor(VCPUID(new)) : notTickled.cycle(after: context.processor(VCPUID(new)))
+    guard
+      var cpu = notTickled.contains(context.processor(VCPUID(new)))
+        ? context.processor(VCPUID(new)) : notTickled.cycle(after: context.processor(VCPUID(new)))
     else {
       stats[.tickledNoCpu] += 1
       return

@@ -6,6 +6,7 @@ public enum PolicyRegistry {
     Credit2Boost.boostDescriptor,
     Credit2Boost.proposalDescriptor,
     CreditScheduler.descriptor,
+    CreditScheduler.bcsDescriptor,
     RoundRobinScheduler.descriptor,
     NullScheduler.descriptor,
     RTDSScheduler.descriptor,
