@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Cross-check SchedLab's RTDS against SimSo's global EDF, job by job.
 
-Each generated task set has 10 or more periodic tasks with distinct prime periods (so no two
-absolute deadlines ever tie, and both tools must make the same choices), integer-millisecond WCETs,
+Each generated task set has 10 or more periodic tasks with distinct prime periods, each larger than
+the square root of the run's length, so that no two absolute deadlines tie within the run (a tie is
+broken differently by each tool; distinct primes P, Q first tie at P x Q), integer-millisecond WCETs,
 all released at time 0, on 2 to 4 CPUs, with a total utilization between 0.5 and 0.9 times the
 CPUs. SimSo (simso 0.8.5, `simso.schedulers.EDF`, 1 cycle per ms, no costs) runs each set; a set on
 which SimSo misses a deadline is drawn again (after a miss the two models differ by design: SimSo's
@@ -25,7 +26,16 @@ import subprocess
 import sys
 import tempfile
 
-PRIMES = [p for p in range(11, 400) if all(p % d for d in range(2, int(p ** 0.5) + 1))]
+def primes(lo, hi):
+    return [p for p in range(lo, hi) if all(p % d for d in range(2, int(p ** 0.5) + 1))]
+
+
+def no_deadline_ties(periods, duration_ms):
+    """Distinct primes P < Q share a deadline first at P x Q: none may fall within the run (plus the
+    longest period, for jobs released before the end). Distinct primes alone are not enough: with
+    periods 59 and 71, two jobs due at 4189 ms tie, and the tools break the tie differently."""
+    horizon = duration_ms + max(periods)
+    return all(p * q > horizon for i, p in enumerate(periods) for q in periods[i + 1:])
 
 
 def uunifast(rng, n, total):
@@ -39,13 +49,18 @@ def uunifast(rng, n, total):
     return utils
 
 
-def draw_task_set(rng):
-    """(cpus, [(period_ms, wcet_ms)]) with distinct prime periods and U in [0.5, 0.9] x cpus."""
+def draw_task_set(rng, duration_ms):
+    """(cpus, [(period_ms, wcet_ms)]) with distinct prime periods whose deadlines never tie within
+    the run, and U in [0.5, 0.9] x cpus."""
+    smallest = int((duration_ms + 1000) ** 0.5) + 1
+    pool = primes(smallest, smallest + 600)
     while True:
         cpus = rng.randint(2, 4)
         n = rng.randint(10, 14)
         target = rng.uniform(0.5, 0.9) * cpus
-        periods = rng.sample(PRIMES, n)
+        periods = rng.sample(pool, n)
+        if not no_deadline_ties(periods, duration_ms):
+            continue
         utils = uunifast(rng, n, target)
         if any(u > 0.95 for u in utils):
             continue
@@ -137,7 +152,7 @@ def main():
     failures = total_compared = redrawn = 0
     for k in range(args.sets):
         while True:
-            cpus, tasks = draw_task_set(rng)
+            cpus, tasks = draw_task_set(rng, args.duration_ms)
             reference, missed = simso_jobs(cpus, tasks, args.duration_ms)
             if not missed:
                 break
