@@ -138,6 +138,9 @@ public enum ScenarioLoader {
     if let node = top.optional("expect") {
       expectations = try ExpectationParser.parse(node, domains: domains, context: context)
     }
+    try checkParameterRules(
+      parameters, domainParameters, parametersNode: top.peek("parameters"), domainNodes: Array(domainSeq),
+      context: context)
     var controls: [ControlCall] = []
     if let node = top.optional("control") {
       controls = try ControlParser.parse(node, domains: domains, duration: duration, context: context)
@@ -155,6 +158,36 @@ public enum ScenarioLoader {
     scenario.expectations = expectations
     scenario.simulation.trackIdleWait = expectations.contains { $0.metric.needsIdleWait }
     return scenario
+  }
+
+  /// The rules a policy states over a whole parameter set (RTDS: budget ≤ period), checked here so
+  /// that `validate` refuses what `run` would, at the line of the value (or of the domain's
+  /// `parameters`, when the value it breaks the rule with is inherited).
+  static func checkParameterRules(
+    _ tunables: [String: [String: ParameterValue]], _ domains: [[String: [String: ParameterValue]]],
+    parametersNode: Node?, domainNodes: [Node], context: NodeContext
+  ) throws(ScenarioError) {
+    func child(_ node: Node?, _ key: String) -> Node? {
+      guard case .mapping(let m)? = node else { return nil }
+      return m.first { $0.key.scalarText == key }?.value
+    }
+    for descriptor in PolicyRegistry.all where descriptor.parameterRule != nil {
+      let name = descriptor.name
+      do {
+        _ = try descriptor.configure(tunables[name] ?? [:], domains: domains.map { $0[name] ?? [:] })
+      } catch {
+        if let d = error.domain {
+          let owner = child(child(domainNodes[d], "parameters"), name)
+          throw context.error(
+            child(owner, error.parameter) ?? owner ?? domainNodes[d],
+            "domains[\(d)].parameters.\(name).\(error.parameter)",
+            error.reason)
+        }
+        let owner = child(parametersNode, name)
+        throw context.error(
+          child(owner, error.parameter) ?? owner, "parameters.\(name).\(error.parameter)", error.reason)
+      }
+    }
   }
 
   /// One line for a YAML error: its line and problem, never the file's text.
