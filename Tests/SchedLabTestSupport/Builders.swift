@@ -41,3 +41,11 @@ extension RunResult {
   public func share(_ name: String) -> Double { domains.first { $0.name == name }!.share }
   public func domain(_ name: String) -> DomainResult { domains.first { $0.name == name }! }
 }
+
+extension ControlRecord {
+  /// The values an accepted call read, by name (empty for a refused call).
+  public var values: [String: Int64] {
+    guard case .ok(let values) = outcome else { return [:] }
+    return Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
+  }
+}

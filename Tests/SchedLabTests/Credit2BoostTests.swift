@@ -57,10 +57,7 @@ import Testing
       """
     let scenario = try ScenarioLoader.parse(yaml, path: "domain-parameters.yaml")
     let run = try Runner.simulate(scenario, policy: try scenario.makePolicy().1)
-    let read = run.controls.map { record -> [String: Int64] in
-      guard case .ok(let values) = record.outcome else { return [:] }
-      return Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
-    }
+    let read = run.controls.map(\.values)
     #expect(read[0] == ["ratio_permille": 400, "interval_ns": 500_000, "max_credit_ns": 1_000_000])
     #expect(read[1] == ["ratio_permille": 200, "interval_ns": 500_000, "max_credit_ns": 2_500_000])
     // The first assignment is split with each domain's ratio: audio 40% of 10 ms capped at 1 ms,

@@ -18,11 +18,6 @@ import Testing
 
   func scenario(_ yaml: String) throws -> Scenario { try ScenarioLoader.parse(yaml, path: "bcs.yaml") }
 
-  func values(_ record: ControlRecord) -> [String: Int64] {
-    guard case .ok(let values) = record.outcome else { return [:] }
-    return Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
-  }
-
   /// Rule 5: two reserved burners (50% each) on one pCPU, both BOOST from time 0 with 15 ms of boost
   /// credit: they alternate every 1 ms (the boost slice) — a run every millisecond, each vCPU in
   /// turn — until both have spent their 15 ms at 30 ms; then credit1 takes over (a 30 ms slice).
@@ -102,7 +97,7 @@ import Testing
     let r = try Runner.simulate(s, policy: try s.makePolicy().1)
     if case .permissionDenied = r.controls[0].outcome {} else { Issue.record("a guest set its own reservation") }
     #expect(r.controls[1].outcome == .ok([]))
-    #expect(values(r.controls[2])["reservation_permille"] == 600)
+    #expect(r.controls[2].values["reservation_permille"] == 600)
     // Weight 64 against 256: 0.2 for the first second, then 0.6 reserved.
     #expect(abs(r.share("v") - 0.4) < 0.02, "\(r.domains.map(\.share))")
   }

@@ -22,11 +22,6 @@ import Testing
     return try Runner.simulate(scenario, policy: try scenario.makePolicy().1, listeners: listener.map { [$0] } ?? [])
   }
 
-  func values(_ record: ControlRecord) -> [String: Int64] {
-    guard case .ok(let values) = record.outcome else { return [:] }
-    return Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.value) })
-  }
-
   /// Two burners without extratime on one pCPU, 4 ms every 10 ms and 6 ms every 15 ms: each gets
   /// exactly its budget (0.4 and 0.4), the pCPU idles the rest (0.2), and every period ends in a
   /// depletion (100 and 66.7 per second).
@@ -141,14 +136,14 @@ import Testing
         - {at: 25ms, caller: dom0, op: rtds_get_vcpu, target: a, vcpu: 0}
         - {at: 40ms, caller: dom0, op: rtds_get_vcpu, target: a, vcpu: 0}
       """)
-    let before = values(r.controls[0])
+    let before = r.controls[0].values
     #expect(before["depleted"] == 1 && before["cur_budget_ns"] == 0)
     #expect(r.controls[1].outcome == .ok([]))
-    let after = values(r.controls[2])
+    let after = r.controls[2].values
     #expect(after["depleted"] == 0 && after["priority_level"] == 1 && after["cur_budget_ns"] == Nanos.ms(2))
     // Never dispatched after 2 ms until b's job at 30 ms made the pCPU schedule: its budget of the
     // period starting at 20 ms is whole at 25 ms; at 40 ms it has run (with extratime, so at level ≥ 0).
-    let waiting = values(r.controls[3])
+    let waiting = r.controls[3].values
     #expect(waiting["cur_budget_ns"] == Nanos.ms(2) && waiting["priority_level"] == 0)
     #expect(r.domain("a").runningNs > Nanos.ms(2) + Nanos.ms(5))
   }
@@ -181,8 +176,8 @@ import Testing
       }
     }
     if case .permissionDenied = r.controls[3].outcome {} else { Issue.record("a guest set its own RTDS parameters") }
-    #expect(values(r.controls[4])["period_ns"] == Nanos.ms(10) && values(r.controls[4])["budget_ns"] == Nanos.ms(4))
-    #expect(values(r.controls[6])["period_ns"] == Nanos.ms(20) && values(r.controls[6])["budget_ns"] == Nanos.ms(5))
+    #expect(r.controls[4].values["period_ns"] == Nanos.ms(10) && r.controls[4].values["budget_ns"] == Nanos.ms(4))
+    #expect(r.controls[6].values["period_ns"] == Nanos.ms(20) && r.controls[6].values["budget_ns"] == Nanos.ms(5))
   }
 
   /// A scenario's parameters go through the same rule when the file is loaded (so `validate` refuses
@@ -243,7 +238,7 @@ import Testing
       control:
         - {at: 15ms, caller: dom0, op: rtds_get_vcpu, target: a, vcpu: 0}
       """)
-    let a = values(r.controls[0])
+    let a = r.controls[0].values
     #expect(a["cur_deadline_ns"] == Nanos.ms(10), "\(a)")
     #expect((a["priority_level"] ?? 0) >= 1, "\(a)")
   }
