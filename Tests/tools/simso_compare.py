@@ -80,7 +80,11 @@ def simso_jobs(cpus, tasks, duration_ms):
     c.duration = duration_ms
     c.etm = "wcet"
     for i, (period, wcet) in enumerate(tasks):
-        c.add_task(name=f"t{i}", identifier=i + 1, period=period, activation_date=0, wcet=wcet, deadline=period)
+        # abort_on_miss=False: by default SimSo stops a late job at its deadline and records that as
+        # its end, which reads as a job finishing exactly on time.
+        c.add_task(
+            name=f"t{i}", identifier=i + 1, period=period, activation_date=0, wcet=wcet, deadline=period,
+            abort_on_miss=False)
     for k in range(cpus):
         c.add_processor(name=f"cpu{k}", identifier=k + 1)
     c.scheduler_info.clas = "simso.schedulers.EDF"
@@ -91,10 +95,13 @@ def simso_jobs(cpus, tasks, duration_ms):
     jobs, missed = {}, False
     for i, task in enumerate(model.results.tasks):
         for job in task.jobs:
+            deadline = job.activation_date + tasks[i][0]
             if job.end_date is None:
+                # Unfinished at the end: late if its deadline has passed.
+                missed = missed or deadline < duration_ms
                 continue
             jobs[(i, round(job.activation_date))] = round(job.end_date)
-            if job.end_date > job.activation_date + tasks[i][0]:
+            if job.end_date > deadline:
                 missed = True
     return jobs, missed
 
