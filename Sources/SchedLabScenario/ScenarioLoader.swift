@@ -49,8 +49,12 @@ public enum ScenarioLoader {
 
   /// Parse and validate scenario text; `path` names it in errors.
   public static func parse(_ text: String, path: String) throws(ScenarioError) -> Scenario {
+    try parse(root: try document(text, path: path), path: path)
+  }
+
+  /// Validate a composed document (a file with overrides applied); `path` names it in errors.
+  static func parse(root: Node, path: String) throws(ScenarioError) -> Scenario {
     let context = NodeContext(file: path)
-    let root = try document(text, path: path)
     var top = try MapReader(root, path: "", context: context)
     let name = try top.string("name", default: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     let description = try top.string("description", default: "")

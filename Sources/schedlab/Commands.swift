@@ -55,7 +55,7 @@ struct Run: ParsableCommand {
     }
     var evaluations: [Evaluation] = []
     for file in files {
-      let scenario = try options.apply(try ScenarioLoader.load(path: file))
+      let scenario = try options.load(file)
       if let late = dumpTimes.first(where: { $0 > scenario.simulation.durationNs }) {
         throw CLIError(message: "--dump-at: \(Nanos.format(late)) is after the end of \(file)'s run")
       }
@@ -111,7 +111,7 @@ struct Compare: ParsableCommand {
 
   func run() throws {
     let destination = try output.map { try OutputFile($0, inputs: [path], force: force) }
-    let scenario = try options.apply(try ScenarioLoader.load(path: path))
+    let scenario = try options.load(path)
     let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
     let count = Double(names.count)
@@ -144,7 +144,7 @@ struct Ideal: ParsableCommand {
 
   func run() throws {
     guard format != .csv else { throw CLIError(message: "--format: ideal prints a table or json") }
-    let scenario = try options.apply(try ScenarioLoader.load(path: path))
+    let scenario = try options.load(path)
     let (descriptor, _) = try scenario.makePolicy(scheduler)
     try EventBudget.check(scenario, runs: 0, demandRuns: 1, what: "the demand runs")
     let demands = try Runner.measureDemands(scenario, scheduler: descriptor.name)

@@ -19,7 +19,8 @@ struct SchedLabCommand: ParsableCommand {
     abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
     version: schedlabVersion,
     subcommands: [
-      Run.self, Compare.self, Check.self, SearchCommand.self, Validate.self, Ideal.self, List.self, Bench.self,
+      Run.self, Compare.self, Check.self, SearchCommand.self, SweepCommand.self, MergeCommand.self, Validate.self,
+      Ideal.self, List.self, Bench.self,
     ])
 }
 
@@ -81,6 +82,25 @@ struct RunOptions: ParsableArguments {
   var duration: String?
 
   @OptionGroup var host: HostOptions
+
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp(
+      "Override one value of the file, PATH=VALUE (repeatable), e.g. domains[web].weight=512 or parameters.credit2-boost.boost_ratio_pct=10.",
+      valueName: "path=value"))
+  var overrides: [String] = []
+
+  /// Load a scenario file with the `--set` overrides, then apply the other options.
+  func load(_ path: String) throws -> Scenario {
+    var parsed: [Override] = []
+    for text in overrides {
+      switch Override.parse(text, origin: "--set") {
+      case .success(let o): parsed.append(o)
+      case .failure(let error): throw CLIError(message: "--set: '\(text)': \(error.message)")
+      }
+    }
+    return try apply(try ScenarioLoader.load(path: path, overrides: parsed))
+  }
 
   func apply(_ scenario: Scenario) throws -> Scenario {
     var scenario = scenario
