@@ -58,8 +58,8 @@ struct SweepCommand: ParsableCommand {
     signal(SIGINT) { _ in sweepInterrupted.store(true, ordering: .relaxed) }
     let progress = SweepProgress(total: mine.count, done: mine.count - todo.count)
     let started = Date()
-    _ = try Checker.parallelMap(todo, jobs: workers, stop: { sweepInterrupted.load(ordering: .relaxed) }) {
-      (point) throws(ScenarioError) -> Void in
+    let stop: @Sendable () -> Bool = { sweepInterrupted.load(ordering: .relaxed) }
+    _ = try Checker.parallelMap(todo, jobs: workers, stop: stop) { (point) throws(ScenarioError) -> Void in
       var scenario = try Runner.override(
         try ScenarioLoader.load(path: point.file, overrides: sweep.overrides(point)), seed: point.seed)
       scenario.simulation.maxEvents = EventBudget.defaultMaxEvents
