@@ -150,9 +150,16 @@ enum Sweep {
     let out = URL(fileURLWithPath: directory).standardizedFileURL.path
     switch kind {
     case "slurm":
+      // Slurm opens each task's --output file before the script runs: its directory must exist.
+      do {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+      } catch {
+        throw CLIError(message: "\(directory): cannot create it for the job's output (\(error.localizedDescription))")
+      }
       return """
         #!/bin/bash
-        # schedlab sweep \(sweep.name): \(shards) shards as a Slurm job array; merge them afterwards with
+        # schedlab sweep \(sweep.name): \(shards) shards as a Slurm job array (the output directory exists:
+        # `--emit slurm` made it). Merge the shards afterwards with
         #   \(binary) merge \(out)/shard-* -o \(out)
         #SBATCH --job-name=schedlab-\(sweep.name)
         #SBATCH --array=0-\(shards - 1)

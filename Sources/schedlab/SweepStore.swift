@@ -130,7 +130,7 @@ final class SweepStore: @unchecked Sendable {
         throw CLIError(message: "\(directory): results of another sweep than \(directories[0]) (sweep.txt differs)")
       }
       manifest = text
-      for (index, file) in pointFiles(in: directory) {
+      for (index, file) in pointFiles(in: directory).sorted(by: { $0.key < $1.key }) {
         if let other = owner[index] {
           throw CLIError(message: "merge: point \(index) is in both \(other.directory) and \(directory)")
         }

@@ -1,0 +1,178 @@
+import Foundation
+import SchedLabScenario
+import Testing
+
+/// `--set` overrides, sweep specs, `schedlab sweep` and `schedlab merge`, as a user runs them.
+extension CLITests {
+  /// A small sweep over the seed example: 3 schedulers, credit2-boost's ratio at 2 values, 2 seeds.
+  func sweepSpec(_ name: String, extra: String = "") throws -> String {
+    let directory = temporaryPath(name)
+    try? FileManager.default.removeItem(atPath: directory)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let spec = directory + "/spec.yaml"
+    try """
+    name: \(name)
+    base: [\(packageRoot)/scenarios/seed-example.yaml]
+    seeds: 1..2
+    axes:
+      - {path: scheduler, values: [credit, credit2, credit2-boost]}
+      - {path: parameters.credit2-boost.boost_ratio_pct, values: [10, 25]}
+      - {path: duration, values: [3s]}
+    \(extra)
+    """.write(toFile: spec, atomically: true, encoding: .utf8)
+    return spec
+  }
+
+  @Test func pathsParseAndRefuseWhatIsNotAPath() {
+    guard case .success(let p) = ScenarioPath.parse("domains[web].workloads[0].rate") else {
+      Issue.record("refused a path")
+      return
+    }
+    #expect(p.steps == [.key("domains"), .named("web"), .key("workloads"), .index(0), .key("rate")])
+    guard case .success(let q) = ScenarioPath.parse("domains[0].parameters.credit2-boost.boost_ratio_pct") else {
+      Issue.record("refused a path")
+      return
+    }
+    #expect(q.policy == "credit2-boost")
+    for bad in ["", "a.", "a..b", "a[", "a[]", "a[-1]", "a b", "a]"] {
+      if case .success = ScenarioPath.parse(bad) { Issue.record("accepted '\(bad)'") }
+    }
+  }
+
+  /// `run --set` changes the file as if written so; a bad path or value is one line naming the
+  /// override, exit 2.
+  @Test func setOverridesAValueOrSaysWhyNot() throws {
+    let base = ["run", "scenarios/seed-example.yaml", "--duration", "3s", "--format", "csv", "--no-ideal"]
+    let plain = try schedlab(base)
+    let heavier = try schedlab(base + ["--set", "domains[c].weight=130", "--set", "scheduler=credit"])
+    #expect(plain.status == 0 && heavier.status == 0)
+    #expect(heavier.stdout != plain.stdout)
+    #expect(heavier.stdout.contains("credit,") && heavier.stdout.contains(",130,"))
+    let cases: [([String], String)] = [
+      (["--set", "domains[x].weight=1"], "--set: domains[x].weight: domains[x]: no item named 'x'"),
+      (["--set", "domains[c].weight=abc"], "domains[c].weight=abc: domains[2].weight: expected a whole number"),
+      (["--set", "domains[c.weight=1"], "--set: 'domains[c.weight=1': a '[' without its ']'"),
+      (["--set", "weight"], "is not PATH=VALUE"),
+    ]
+    for (args, message) in cases {
+      let out = try schedlab(base + args)
+      #expect(out.status == 2, "\(args)")
+      #expect(out.stderr.contains(message) && out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+    }
+  }
+
+  /// The table is the same bytes with 1 or 2 jobs; a run resumes from the points it kept; the
+  /// points of a policy-parameter axis are taken once by the other policies (8 points, not 12).
+  @Test func sweepIsDeterministicAndResumes() throws {
+    let spec = try sweepSpec("sweep-det")
+    let directory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+    let one = try schedlab(["sweep", spec, "-o", directory + "/j1", "--jobs", "1"])
+    let two = try schedlab(["sweep", spec, "-o", directory + "/j2", "--jobs", "2"])
+    #expect(one.status == 0 && two.status == 0, "\(one.stderr)\(two.stderr)")
+    let fm = FileManager.default
+    let csv1 = fm.contents(atPath: directory + "/j1/results.csv")
+    #expect(csv1 != nil && csv1 == fm.contents(atPath: directory + "/j2/results.csv"))
+    #expect(
+      fm.contents(atPath: directory + "/j1/results.jsonl") == fm.contents(atPath: directory + "/j2/results.jsonl"))
+    #expect(one.stderr.contains("8 points (0 already done)"), "\(one.stderr)")
+    let text = String(decoding: csv1 ?? Data(), as: UTF8.self)
+    #expect(
+      text.hasPrefix(
+        "point,file,scheduler,parameters.credit2-boost.boost_ratio_pct,duration,seed,domain,metric,value\n"))
+    #expect(text.contains("\n0,") && text.contains("\n7,") && !text.contains("\n8,"))
+    // Resume: two points lost; only they run again, and the table is the same.
+    try fm.removeItem(atPath: directory + "/j1/points/000002.csv")
+    try fm.removeItem(atPath: directory + "/j1/points/000005.csv")
+    try fm.removeItem(atPath: directory + "/j1/results.csv")
+    let again = try schedlab(["sweep", spec, "-o", directory + "/j1"])
+    #expect(again.stderr.contains("8 points (6 already done)"), "\(again.stderr)")
+    #expect(fm.contents(atPath: directory + "/j1/results.csv") == csv1)
+    // Another sweep's directory is refused rather than mixed.
+    let other = try sweepSpec("sweep-other")
+    let refused = try schedlab(["sweep", other, "-o", directory + "/j1"])
+    #expect(refused.status == 2 && refused.stderr.contains("holds results of another sweep"), "\(refused.stderr)")
+  }
+
+  /// Shards (by --shard and by Slurm's variables) merged give the unsharded table; a missing or a
+  /// duplicated point is one line naming it, exit 2.
+  @Test func shardsMergeIntoTheSameTable() throws {
+    let spec = try sweepSpec("sweep-shards")
+    let directory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+    _ = try schedlab(["sweep", spec, "-o", directory + "/all"])
+    for k in 0..<3 { _ = try schedlab(["sweep", spec, "-o", directory + "/s\(k)", "--shard", "\(k)/3"]) }
+    let merged = try schedlab([
+      "merge", directory + "/s0", directory + "/s1", directory + "/s2", "-o", directory + "/m",
+    ])
+    #expect(merged.status == 0, "\(merged.stderr)")
+    let fm = FileManager.default
+    #expect(fm.contents(atPath: directory + "/m/results.csv") == fm.contents(atPath: directory + "/all/results.csv"))
+    #expect(
+      fm.contents(atPath: directory + "/m/results.jsonl") == fm.contents(atPath: directory + "/all/results.jsonl"))
+    let missing = try schedlab(["merge", directory + "/s0", directory + "/s1", "-o", directory + "/m2"])
+    #expect(
+      missing.status == 2
+        && missing.stderr == "schedlab: merge: point 2 is in none of the directories (2 of 8 missing)\n")
+    let twice = try schedlab([
+      "merge", directory + "/s0", directory + "/s1", directory + "/s2", directory + "/all", "-o", directory + "/m3",
+    ])
+    #expect(twice.status == 2 && twice.stderr.contains("merge: point 0 is in both"), "\(twice.stderr)")
+    // SLURM_ARRAY_TASK_ID/COUNT pick the same shard as --shard.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = ["sweep", spec, "-o", directory + "/env1"]
+    process.environment = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "3"]
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    for name in ["000001.csv", "000004.csv", "000007.csv"] {
+      #expect(
+        fm.contents(atPath: directory + "/env1/points/" + name) == fm.contents(atPath: directory + "/s1/points/" + name)
+      )
+    }
+    #expect((try? fm.contentsOfDirectory(atPath: directory + "/env1/points"))?.count == 3)
+  }
+
+  /// A bad axis value is refused before anything runs, at its line in the spec; so is a bad path.
+  @Test func aBadAxisIsRefusedAtItsLine() throws {
+    let directory = temporaryPath("sweep-bad")
+    try? FileManager.default.removeItem(atPath: directory)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let spec = directory + "/bad.yaml"
+    try """
+    name: bad
+    base: [\(packageRoot)/scenarios/seed-example.yaml]
+    axes:
+      - path: domains[c].weight
+        values: [256, abc]
+    """.write(toFile: spec, atomically: true, encoding: .utf8)
+    let out = try schedlab(["sweep", spec, "-o", directory + "/out"])
+    #expect(out.status == 2)
+    #expect(out.stderr.hasPrefix("schedlab: \(spec):5: domains[c].weight=abc: domains[2].weight: "), "\(out.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory + "/out"))
+    try "name: bad\nbase: [\(packageRoot)/scenarios/seed-example.yaml]\naxes:\n  - {path: 'a[', values: [1]}\n"
+      .write(toFile: spec, atomically: true, encoding: .utf8)
+    let path = try schedlab(["sweep", spec])
+    #expect(
+      path.status == 2 && path.stderr.contains("bad.yaml:4: axes[0].path: a '[' without its ']'"), "\(path.stderr)")
+  }
+
+  /// The emitted job scripts: a Slurm array of N tasks running the shards; a Kubernetes Indexed Job
+  /// of N completions (no cluster here: its structure only).
+  @Test func emittedJobScriptsRunTheShards() throws {
+    let spec = try sweepSpec("sweep-emit")
+    let directory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+    let slurm = try schedlab(["sweep", spec, "--emit", "slurm", "--shards", "5", "-o", directory + "/out"])
+    #expect(slurm.status == 0)
+    #expect(slurm.stdout.hasPrefix("#!/bin/bash\n") && slurm.stdout.contains("#SBATCH --array=0-4\n"))
+    #expect(slurm.stdout.contains("-o \(directory)/out/shard-${SLURM_ARRAY_TASK_ID}"))
+    let k8s = try schedlab(["sweep", spec, "--emit", "k8s", "--shards", "3"])
+    for line in [
+      "kind: Job", "completions: 3", "parallelism: 3", "completionMode: Indexed", "SCHEDLAB_SHARD_COUNT, value: \"3\"",
+      "$JOB_COMPLETION_INDEX",
+    ] {
+      #expect(k8s.stdout.contains(line), "\(line)")
+    }
+    let bad = try schedlab(["sweep", spec, "--emit", "lsf"])
+    #expect(bad.status == 2 && bad.stderr.contains("--emit: 'lsf' is not one of slurm, k8s"))
+  }
+}
