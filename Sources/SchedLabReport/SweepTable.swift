@@ -34,11 +34,14 @@ public enum SweepTable {
     return rows
   }
 
-  /// A base file's path as the table writes it: relative to the spec's directory when inside it.
+  /// A base file's path as the table writes it: relative to the spec's directory (`../scenarios/x.yaml`),
+  /// so that the table does not depend on where the files sit on a machine.
   public static func relative(_ file: String, to spec: SweepSpec) -> String {
-    let directory = URL(fileURLWithPath: spec.path).deletingLastPathComponent().standardizedFileURL.path + "/"
-    let full = URL(fileURLWithPath: file).standardizedFileURL.path
-    return full.hasPrefix(directory) ? String(full.dropFirst(directory.count)) : full
+    let from = URL(fileURLWithPath: spec.path).deletingLastPathComponent().standardizedFileURL.pathComponents
+    let to = URL(fileURLWithPath: file).standardizedFileURL.pathComponents
+    var common = 0
+    while common < min(from.count, to.count) && from[common] == to[common] { common += 1 }
+    return (Array(repeating: "..", count: from.count - common) + to[common...]).joined(separator: "/")
   }
 
   public static func csvLine(_ cells: [String]) -> String {
