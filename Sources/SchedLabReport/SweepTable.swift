@@ -8,7 +8,9 @@ public import SchedLabScenario
 /// sweep), `file` (the base scenario, as the spec names it), one column per axis (its path; empty
 /// where the axis does not apply to the point), `seed`, `domain`, `metric` (the run CSV's column
 /// names: share, ideal_share, share_minus_ideal, wake_p99_ns, ...; host: context_switches_per_s,
-/// migrations_per_s, idle_fraction), `value` (as the run CSV writes it). A metric with no value for
+/// migrations_per_s, idle_fraction; a workload's figures as `<workload>.throughput_per_s`, and for
+/// jobs and requests `<workload>.miss_ratio` and `<workload>.response_p99_ns`), `value` (as the run
+/// CSV writes it). A metric with no value for
 /// a domain (a VM that never woke has no wake latency) has no row. The same rows as JSON Lines: one
 /// object per row with the same keys, `value` a number.
 public enum SweepTable {
@@ -25,6 +27,15 @@ public enum SweepTable {
       for (i, entry) in MetricTable.reportColumns.enumerated() {
         guard let name = entry.column.csv, let value = report.values[d][i] else { continue }
         rows.append(prefix + [domain.name, name, entry.column.csvText(value)])
+      }
+    }
+    for domain in evaluation.result.domains {
+      for w in domain.workloads where w.category != .load {
+        rows.append(prefix + [domain.name, w.name + ".throughput_per_s", Format.fixed(w.throughputPerS, 3)])
+        if w.hasJobs { rows.append(prefix + [domain.name, w.name + ".miss_ratio", Format.fixed(w.missRatio, 6)]) }
+        if w.hasJobs || w.category == .requests, w.completed > 0 {
+          rows.append(prefix + [domain.name, w.name + ".response_p99_ns", "\(w.response.p99Ns)"])
+        }
       }
     }
     let host = evaluation.result.host
