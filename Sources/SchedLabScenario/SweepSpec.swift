@@ -33,6 +33,25 @@ public struct SweepSpec: Sendable {
   public var axes: [Axis]
   public var zip: Bool
 
+  /// A sweep of these files with no axes (the runs of a `run` command, for its HTML report).
+  public init(name: String, path: String, files: [String], seeds: [UInt64]) {
+    self.name = name
+    self.path = path
+    self.files = files
+    self.seeds = seeds
+    axes = []
+    zip = false
+  }
+
+  init(name: String, path: String, files: [String], seeds: [UInt64], axes: [Axis], zip: Bool) {
+    self.name = name
+    self.path = path
+    self.files = files
+    self.seeds = seeds
+    self.axes = axes
+    self.zip = zip
+  }
+
   /// One run of the sweep.
   public struct Point: Hashable, Sendable {
     public var index: Int
@@ -40,6 +59,13 @@ public struct SweepSpec: Sendable {
     /// One value per axis (nil: the axis does not apply to this point).
     public var values: [String?]
     public var seed: UInt64
+
+    public init(index: Int, file: String, values: [String?], seed: UInt64) {
+      self.index = index
+      self.file = file
+      self.values = values
+      self.seed = seed
+    }
   }
 
   static let keys = ["name", "description", "base", "seeds", "combine", "axes"]

@@ -19,7 +19,8 @@ struct SchedLabCommand: ParsableCommand {
     abstract: "A workbench for hypervisor CPU schedulers: Xen's policies, simulated, measured against the ideal.",
     version: schedlabVersion,
     subcommands: [
-      Run.self, Compare.self, Check.self, SearchCommand.self, SweepCommand.self, MergeCommand.self, Validate.self,
+      Run.self, Compare.self, Check.self, SearchCommand.self, SweepCommand.self, MergeCommand.self, ReportCommand.self,
+      Validate.self,
       Ideal.self, List.self, Bench.self,
     ])
 }

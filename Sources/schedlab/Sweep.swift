@@ -232,3 +232,63 @@ final class SweepProgress: @unchecked Sendable {
 
   func finish() { if terminal { FileHandle.standardError.write(Data("\n".utf8)) } }
 }
+
+/// `schedlab report`: the HTML page of a sweep's results.
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write one self-contained HTML page (inline SVG plots, no script) from a sweep's results.",
+    discussion: """
+      Plots: share against ideal, wake-up p99 CDFs on a log axis per policy, and per base scenario
+      the trade-offs chosen with --tradeoff X,Y (default: worst_share_error,worst_wake_p99_us and
+      worst_share_error,total_throughput_per_s) with their Pareto front; a summary table per scenario.
+      Figures: \(SweepHTMLReport.Figure.allCases.map(\.rawValue).joined(separator: ", ")).
+      """)
+
+  @Argument(help: "A sweep's results directory, or its results.csv.") var results: String
+  @Option(name: [.short, .customLong("output")], help: "The HTML file (default: report.html).") var output =
+    "report.html"
+  @Option(name: .long, help: "A pair of figures to plot against each other, X,Y (repeatable).") var tradeoff: [String] =
+    []
+  @Flag(name: .long, help: "Let -o write through a symbolic link.") var force = false
+
+  func run() throws {
+    var isDirectory: ObjCBool = false
+    let file =
+      FileManager.default.fileExists(atPath: results, isDirectory: &isDirectory) && isDirectory.boolValue
+      ? results + "/results.csv" : results
+    guard let data = FileManager.default.contents(atPath: file) else {
+      throw CLIError(message: "\(file): cannot read it")
+    }
+    let pairs = try
+      (tradeoff.isEmpty
+      ? ["worst_share_error,worst_wake_p99_us", "worst_share_error,total_throughput_per_s"] : tradeoff)
+      .map { text -> (SweepHTMLReport.Figure, SweepHTMLReport.Figure) in
+        let parts = text.split(separator: ",").map { SweepHTMLReport.Figure(rawValue: String($0)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1] else {
+          throw CLIError(
+            message:
+              "--tradeoff: '\(text)' is not X,Y with X and Y among \(SweepHTMLReport.Figure.allCases.map(\.rawValue).joined(separator: ", "))"
+          )
+        }
+        return (x, y)
+      }
+    let destination = try OutputFile(output, inputs: [file], force: force)
+    // The sweep's name from its directory's sweep.txt, else the table's file name.
+    let manifest = FileManager.default.contents(
+      atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path + "/sweep.txt")
+    let name =
+      manifest.flatMap { data in
+        String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("sweep: ") }.map {
+          String($0.dropFirst(7))
+        }
+      } ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+    let title = "SchedLab sweep: " + name
+    do {
+      try destination.write(
+        try SweepHTMLReport.render(csv: String(decoding: data, as: UTF8.self), title: title, tradeoffs: pairs))
+    } catch let error as ReportError {
+      throw CLIError(message: "\(file): \(error.description)")
+    }
+  }
+}

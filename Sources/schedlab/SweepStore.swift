@@ -110,7 +110,7 @@ final class SweepStore: @unchecked Sendable {
       }
       let text = String(decoding: data, as: UTF8.self)
       csv += text
-      rows += CSVRows.parse(text)
+      rows += CSVText.parse(text)
     }
     try atomicWrite(csv, to: directory + "/results.csv")
     try atomicWrite(SweepTable.jsonLines(header, rows), to: directory + "/results.jsonl")
@@ -179,50 +179,5 @@ final class SweepStore: @unchecked Sendable {
       try? FileManager.default.removeItem(atPath: temporary)
       throw CLIError(message: "\(path): cannot replace it")
     }
-  }
-}
-
-/// Rows of the CSV the sweep writes (quoted fields with doubled quotes).
-enum CSVRows {
-  static func parse(_ text: String) -> [[String]] {
-    var rows: [[String]] = []
-    var row: [String] = []
-    var field = ""
-    var quoted = false
-    var chars = text.makeIterator()
-    var pending: Character? = nil
-    while let c = pending ?? chars.next() {
-      pending = nil
-      if quoted {
-        if c == "\"" {
-          if let next = chars.next() {
-            if next == "\"" {
-              field.append("\"")
-            } else {
-              quoted = false
-              pending = next
-            }
-          } else {
-            quoted = false
-          }
-        } else {
-          field.append(c)
-        }
-      } else if c == "\"" {
-        quoted = true
-      } else if c == "," {
-        row.append(field)
-        field = ""
-      } else if c == "\n" {
-        row.append(field)
-        rows.append(row)
-        row = []
-        field = ""
-      } else {
-        field.append(c)
-      }
-    }
-    if !field.isEmpty || !row.isEmpty { rows.append(row + [field]) }
-    return rows
   }
 }

@@ -78,6 +78,11 @@ extension CLITests {
     GoldenCase(
       file: "check-rr-fails.txt", arguments: ["check", "scenarios/suite/p02-weights.yaml", "--scheduler", "rr"],
       status: 1),
+    // The sweep's HTML report, from the smoke sweep's table (Fixtures/smoke-results.csv, itself the
+    // sweep table's golden output: smokeSweepMatchesItsGoldenTable).
+    GoldenCase(
+      file: "report-smoke.html", arguments: ["report", "Tests/SchedLabTests/Fixtures/smoke-results.csv"],
+      outputOption: "-o"),
     GoldenCase(
       file: "check-weights-and-light-waker.junit.xml",
       arguments: ["check", "scenarios/suite/p02-weights.yaml", "scenarios/suite/p04-light-waker-04.yaml"],

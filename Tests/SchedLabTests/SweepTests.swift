@@ -176,3 +176,49 @@ extension CLITests {
     #expect(bad.status == 2 && bad.stderr.contains("--emit: 'lsf' is not one of slurm, k8s"))
   }
 }
+
+extension CLITests {
+  /// The sweep table's golden output: `sweeps/smoke.yaml` run afresh writes exactly
+  /// `Fixtures/smoke-results.csv` (also the HTML report's golden input).
+  @Test func smokeSweepMatchesItsGoldenTable() throws {
+    let directory = temporaryPath("smoke-golden")
+    try? FileManager.default.removeItem(atPath: directory)
+    let out = try schedlab(["sweep", "sweeps/smoke.yaml", "-o", directory])
+    #expect(out.status == 0, "\(out.stderr)")
+    let fixture = packageRoot + "/Tests/SchedLabTests/Fixtures/smoke-results.csv"
+    let produced = try String(contentsOfFile: directory + "/results.csv", encoding: .utf8)
+    if ProcessInfo.processInfo.environment["SCHEDLAB_UPDATE_GOLDEN"] != nil {
+      try produced.write(toFile: fixture, atomically: true, encoding: .utf8)
+      return
+    }
+    #expect(produced == (try String(contentsOfFile: fixture, encoding: .utf8)), "diff it, then update deliberately")
+  }
+
+  static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+  }
+
+  /// The report as a browser renders it (headless Chromium from a file URL): the DOM has one plot per
+  /// expected figure, each with data marks, axis labels and a legend, no script; the screenshot is not
+  /// blank; Chromium logs no console error.
+  @Test(.enabled(if: chromium != nil || toolsRequired))
+  func reportRendersInChromium() throws {
+    let chromium = try #require(Self.chromium, "no chromium (Debian: chromium; see .ci/run)")
+    let html = temporaryPath("report.html")
+    let out = try schedlab(["report", "Tests/SchedLabTests/Fixtures/smoke-results.csv", "-o", html])
+    #expect(out.status == 0, "\(out.stderr)")
+    let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
+    let dom = try run(chromium, flags + ["--dump-dom", "file://" + html])
+    #expect(dom.status == 0, "\(dom.stderr)")
+    #expect(!dom.stderr.contains("CONSOLE") && !dom.stderr.contains("Uncaught"), "\(dom.stderr)")
+    let domFile = temporaryPath("report.dom.html")
+    try dom.stdout.write(toFile: domFile, atomically: true, encoding: .utf8)
+    let png = temporaryPath("report.png")
+    let shot = try run(chromium, flags + ["--screenshot=" + png, "--window-size=1400,1800", "file://" + html])
+    #expect(shot.status == 0 && FileManager.default.fileExists(atPath: png), "\(shot.stderr)")
+    // 2 sweep-wide plots + the fairness/latency trade-off of the one base scenario (the seed example
+    // has no workload with a throughput, so no throughput trade-off).
+    let check = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "3"])
+    #expect(check.status == 0 && check.stdout.hasPrefix("ok: 3 plots"), "\(check.stdout)\(check.stderr)")
+  }
+}
