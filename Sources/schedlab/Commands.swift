@@ -40,6 +40,11 @@ struct Run: ParsableCommand {
   @OptionGroup(title: "Timelines") var trace: TraceOptions
 
   @Option(
+    name: .customLong("html"),
+    help: "Also write a self-contained HTML page of the runs (shares, share over time, wake-up latency) to this file.")
+  var html: String?
+
+  @Option(
     name: .customLong("dump-at"),
     help: "Print the scheduler's state (Xen's debug-key 'r' dump) at this simulated time, e.g. 5s, on standard error.")
   var dumpAt: [String] = []
@@ -47,6 +52,8 @@ struct Run: ParsableCommand {
   func run() throws {
     let files = try scenarioFiles(paths)
     let destination = try output.map { try OutputFile($0, inputs: files, force: force) }
+    let page = try html.map { try OutputFile($0, inputs: files, force: force) }
+    var timelines: [ShareTimeline] = []
     let dumpTimes = try dumpAt.map { text in
       guard let ns = ScenarioValues.duration(text), ns >= 0 else {
         throw CLIError(message: "--dump-at: '\(text)' is not a time (use e.g. 5s or 500ms)")
@@ -65,9 +72,12 @@ struct Run: ParsableCommand {
         session = try TraceSession(trace, scenario: scenario, inputs: files, force: force)
       }
       let evaluation: Evaluation
+      let timeline = ShareTimeline(config: scenario.simulation)
+      timelines.append(timeline)
       do {
         evaluation = try Runner.evaluate(
-          scenario, scheduler: scheduler, ideal: !noIdeal, listeners: session?.listeners ?? [], dumpAt: dumpTimes)
+          scenario, scheduler: scheduler, ideal: !noIdeal,
+          listeners: (session?.listeners ?? []) + (page != nil ? [timeline] : []), dumpAt: dumpTimes)
       } catch {
         session?.discard()
         throw error
@@ -80,6 +90,10 @@ struct Run: ParsableCommand {
       evaluations.append(evaluation)
     }
     try emit(format.format.run(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
+    if let page {
+      let title = "SchedLab: " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+      try page.write(RunHTMLReport.render(Array(zip(evaluations, timelines)).map { ($0.0, $0.1) }, title: title))
+    }
   }
 }
 
@@ -109,16 +123,29 @@ struct Compare: ParsableCommand {
   @Flag(name: .long, help: "Let -o write through a symbolic link.")
   var force = false
 
+  @Option(name: .customLong("html"), help: "Also write a self-contained HTML page of the runs to this file.")
+  var html: String?
+
   func run() throws {
     let destination = try output.map { try OutputFile($0, inputs: [path], force: force) }
+    let page = try html.map { try OutputFile($0, inputs: [path], force: force) }
     let scenario = try options.load(path)
     let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
     let count = Double(names.count)
     try EventBudget.check(scenario, runs: count, demandRuns: count, what: "\(names.count) schedulers")
     var evaluations: [Evaluation] = []
-    for name in names { evaluations.append(try Runner.evaluate(scenario, scheduler: name)) }
+    var timelines: [ShareTimeline] = []
+    for name in names {
+      let timeline = ShareTimeline(config: scenario.simulation)
+      timelines.append(timeline)
+      evaluations.append(try Runner.evaluate(scenario, scheduler: name, listeners: page != nil ? [timeline] : []))
+    }
     try emit(format.format.compare(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
+    if let page {
+      let title = "SchedLab: \(URL(fileURLWithPath: path).lastPathComponent) under \(names.joined(separator: ", "))"
+      try page.write(RunHTMLReport.render(Array(zip(evaluations, timelines)).map { ($0.0, $0.1) }, title: title))
+    }
   }
 }
 

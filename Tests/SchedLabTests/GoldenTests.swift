@@ -84,6 +84,10 @@ extension CLITests {
       file: "report-smoke.html", arguments: ["report", "Tests/SchedLabTests/Fixtures/smoke-results.csv"],
       outputOption: "-o"),
     GoldenCase(
+      file: "compare-seed-example.html",
+      arguments: ["compare", "scenarios/seed-example.yaml", "--schedulers", "credit,credit2", "--duration", "5s"],
+      outputOption: "--html"),
+    GoldenCase(
       file: "check-weights-and-light-waker.junit.xml",
       arguments: ["check", "scenarios/suite/p02-weights.yaml", "scenarios/suite/p04-light-waker-04.yaml"],
       outputOption: "--junit"),

@@ -220,5 +220,17 @@ extension CLITests {
     // has no workload with a throughput, so no throughput trade-off).
     let check = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "3"])
     #expect(check.status == 0 && check.stdout.hasPrefix("ok: 3 plots"), "\(check.stdout)\(check.stderr)")
+    // A single run's page (`compare --html`): per scheduler, share against ideal, share over time and
+    // wake-up percentiles.
+    let runPage = temporaryPath("compare.html")
+    let compare = try schedlab([
+      "compare", "scenarios/seed-example.yaml", "--schedulers", "credit,credit2", "--duration", "5s", "--html", runPage,
+    ])
+    #expect(compare.status == 0, "\(compare.stderr)")
+    let runDom = try run(chromium, flags + ["--dump-dom", "file://" + runPage])
+    try runDom.stdout.write(toFile: domFile, atomically: true, encoding: .utf8)
+    _ = try run(chromium, flags + ["--screenshot=" + png, "--window-size=1400,1800", "file://" + runPage])
+    let runCheck = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "6"])
+    #expect(runCheck.status == 0 && runCheck.stdout.hasPrefix("ok: 6 plots"), "\(runCheck.stdout)\(runCheck.stderr)")
   }
 }
