@@ -6,20 +6,7 @@ public import SchedLabEvaluation
 /// a summary table.
 public enum RunHTMLReport {
   public static func render(_ runs: [(evaluation: Evaluation, timeline: ShareTimeline)], title: String) -> String {
-    var html = """
-      <!DOCTYPE html>
-      <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
-      <style>
-      body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
-      h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; }
-      .plots { display: flex; flex-wrap: wrap; gap: 16px; }
-      table { border-collapse: collapse; font-size: 12px; margin: 8px 0 24px; }
-      th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
-      td.text, th.text { text-align: left; }
-      </style></head><body>
-      <h1>\(escape(title))</h1>
-
-      """
+    var html = HTMLPage.head(title)
     for (e, timeline) in runs {
       let r = e.result
       let heading = "\(e.scenario.name) under \(e.policy.name), seed \(r.seed)"

@@ -167,6 +167,27 @@ struct SVGPlot {
   }
 }
 
+/// The start of a report page: doctype, title, the one style sheet, the heading.
+enum HTMLPage {
+  static func head(_ title: String) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+    <style>
+    body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
+    h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; } h3 { font-size: 14px; }
+    .plots { display: flex; flex-wrap: wrap; gap: 16px; }
+    table { border-collapse: collapse; font-size: 12px; margin: 8px 0 24px; }
+    th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
+    td.text, th.text { text-align: left; }
+    p.note { color: #555; font-size: 13px; max-width: 900px; }
+    </style></head><body>
+    <h1>\(escape(title))</h1>
+
+    """
+  }
+}
+
 func escape(_ text: String) -> String {
   text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")

@@ -64,19 +64,8 @@ public enum SweepHTMLReport {
     func policy(_ r: Row) -> String { schedulerAxis.map { r.axes[$0] } ?? "runs" }
     let policies = orderedUnique(rows.map(policy))
 
-    var html = """
-      <!DOCTYPE html>
-      <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
-      <style>
-      body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
-      h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 32px; } h3 { font-size: 14px; }
-      .plots { display: flex; flex-wrap: wrap; gap: 16px; }
-      table { border-collapse: collapse; font-size: 12px; margin: 8px 0 24px; }
-      th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
-      td.text, th.text { text-align: left; }
-      p.note { color: #555; font-size: 13px; max-width: 900px; }
-      </style></head><body>
-      <h1>\(escape(title))</h1>
+    var html = HTMLPage.head(title)
+    html += """
       <p class="note">\(Set(rows.map(\.point)).count) runs; axes: \(axisNames.isEmpty ? "none" : axisNames.map(escape).joined(separator: ", ")); \
       seeds: \(orderedUnique(rows.map(\.seed)).joined(separator: ", ")). Shares in pCPUs; latencies in µs. \
       Figures of a configuration are averaged over its seeds (worst cases: the worst VM of each run, then the mean).</p>
