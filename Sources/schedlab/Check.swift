@@ -35,7 +35,12 @@ struct Check: ParsableCommand {
   @Option(name: .long, help: "Also write JUnit XML (one testcase per expectation) to this file.")
   var junit: String?
 
-  @Flag(name: .long, help: "Let --junit write through a symbolic link.")
+  @Option(
+    name: .customLong("html"),
+    help: "Also write an HTML page (each expectation's headroom per seed, the verdicts) to this file.")
+  var html: String?
+
+  @Flag(name: .long, help: "Let --junit or --html write through a symbolic link.")
   var force = false
 
   @OptionGroup var host: HostOptions
@@ -55,6 +60,7 @@ struct Check: ParsableCommand {
     _ = try HostModelOption.parse(host.hostModel)  // a bad model is reported before any file is read
     let files = try scenarioFiles(paths)
     let junitFile = try junit.map { try OutputFile($0, inputs: files, force: force) }
+    let htmlFile = try html.map { try OutputFile($0, inputs: files, force: force) }
     var scenarios: [Scenario] = []
     for file in files {
       var scenario = try ScenarioLoader.load(path: file)
@@ -84,6 +90,10 @@ struct Check: ParsableCommand {
       throw ExitCode(130)
     }
     if let junitFile { try emit(CheckReport.junit(results), to: junitFile) }
+    if let htmlFile {
+      let title = "SchedLab check: " + paths.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
+      try emit(CheckHTMLReport.render(results, title: title), to: htmlFile)
+    }
     print(CheckReport.table(results, seeds: seedText), terminator: "")
     if results.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
   }

@@ -88,6 +88,12 @@ extension CLITests {
       arguments: ["compare", "scenarios/seed-example.yaml", "--schedulers", "credit,credit2", "--duration", "5s"],
       outputOption: "--html"),
     GoldenCase(
+      file: "check-weights-and-light-waker.html",
+      arguments: [
+        "check", "scenarios/suite/p02-weights.yaml", "scenarios/suite/p04-light-waker-04.yaml", "--seeds", "1..3",
+      ],
+      outputOption: "--html"),
+    GoldenCase(
       file: "check-weights-and-light-waker.junit.xml",
       arguments: ["check", "scenarios/suite/p02-weights.yaml", "scenarios/suite/p04-light-waker-04.yaml"],
       outputOption: "--junit"),

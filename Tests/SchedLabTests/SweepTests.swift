@@ -232,5 +232,18 @@ extension CLITests {
     _ = try run(chromium, flags + ["--screenshot=" + png, "--window-size=1400,1800", "file://" + runPage])
     let runCheck = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "6"])
     #expect(runCheck.status == 0 && runCheck.stdout.hasPrefix("ok: 6 plots"), "\(runCheck.stdout)\(runCheck.stderr)")
+    // A check's page: one headroom plot per scenario.
+    let checkPage = temporaryPath("check.html")
+    let checked = try schedlab([
+      "check", "scenarios/suite/p02-weights.yaml", "scenarios/suite/p04-light-waker-04.yaml", "--seeds", "1..3",
+      "--html", checkPage,
+    ])
+    #expect(checked.status == 0, "\(checked.stdout)")
+    let checkDom = try run(chromium, flags + ["--dump-dom", "file://" + checkPage])
+    try checkDom.stdout.write(toFile: domFile, atomically: true, encoding: .utf8)
+    _ = try run(chromium, flags + ["--screenshot=" + png, "--window-size=1400,1800", "file://" + checkPage])
+    let pageCheck = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "2"])
+    #expect(
+      pageCheck.status == 0 && pageCheck.stdout.hasPrefix("ok: 2 plots"), "\(pageCheck.stdout)\(pageCheck.stderr)")
   }
 }
