@@ -124,7 +124,7 @@ public enum SweepHTMLReport {
         guard !pts.isEmpty else { continue }
         let front = pareto(pts.map { ($0.1, $0.2) }, maximizeX: x == .throughput, maximizeY: y == .throughput)
         html += SVGPlot(
-          title: "\(y.rawValue) against \(x.rawValue)", xLabel: x.label, yLabel: y.label,
+          title: "\(scenarioName(file)): \(y.rawValue) against \(x.rawValue)", xLabel: x.label, yLabel: y.label,
           series: orderedUnique(pts.map(\.0)).map { p in
             SVGPlot.Series(name: p, points: pts.filter { $0.0 == p }.map { ($0.1, $0.2, $0.3) })
           }, guide: front, guideClass: "pareto", guideLabel: "Pareto front"
@@ -194,6 +194,12 @@ public enum SweepHTMLReport {
       seen.insert("\($0.0),\($0.1)").inserted
     }
     .map { (x: $0.0, y: $0.1) }
+  }
+
+  /// A base file's name without directory and extension.
+  static func scenarioName(_ file: String) -> String {
+    let name = file.split(separator: "/").last.map(String.init) ?? file
+    return name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name
   }
 
   static func describe(_ axes: [String], _ names: [String]) -> String {

@@ -251,6 +251,8 @@ struct ReportCommand: ParsableCommand {
   @Option(name: .long, help: "A pair of figures to plot against each other, X,Y (repeatable).") var tradeoff: [String] =
     []
   @Flag(name: .long, help: "Let -o write through a symbolic link.") var force = false
+  @Option(name: .customLong("svg-dir"), help: "Also write each plot as its own SVG file into this directory.")
+  var svgDirectory: String?
 
   func run() throws {
     var isDirectory: ObjCBool = false
@@ -284,11 +286,41 @@ struct ReportCommand: ParsableCommand {
         }
       } ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
     let title = "SchedLab sweep: " + name
+    let page: String
+    switch Result(catching: { () throws(ReportError) -> String in
+      try SweepHTMLReport.render(csv: String(decoding: data, as: UTF8.self), title: title, tradeoffs: pairs)
+    }) {
+    case .success(let text): page = text
+    case .failure(let error): throw CLIError(message: "\(file): \(error.description)")
+    }
+    try destination.write(page)
+    if let svgDirectory { try Self.writePlots(page, into: svgDirectory) }
+  }
+
+  /// Each `<svg class="plot">` of the page as a standalone file, `NN-<title>.svg`.
+  static func writePlots(_ page: String, into directory: String) throws {
     do {
-      try destination.write(
-        try SweepHTMLReport.render(csv: String(decoding: data, as: UTF8.self), title: title, tradeoffs: pairs))
-    } catch let error as ReportError {
-      throw CLIError(message: "\(file): \(error.description)")
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw CLIError(message: "\(directory): cannot create it")
+    }
+    var rest = page[...]
+    var n = 0
+    while let start = rest.range(of: "<svg class=\"plot\""),
+      let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex)
+    {
+      let svg = String(rest[start.lowerBound..<end.upperBound])
+      n += 1
+      let label =
+        svg.range(of: "aria-label=\"").flatMap { a in
+          svg[a.upperBound...].firstIndex(of: "\"").map { String(svg[a.upperBound..<$0]) }
+        } ?? "plot"
+      let slug = label.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        .split(separator: "-").joined(separator: "-")
+      try SweepStore.atomicWrite(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg,
+        to: directory + "/" + String(format: "%02d", n) + "-" + String(slug.prefix(60)) + ".svg")
+      rest = rest[end.upperBound...]
     }
   }
 }

@@ -2,6 +2,10 @@ import Foundation
 import SchedLabScenario
 import Testing
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// `--set` overrides, sweep specs, `schedlab sweep` and `schedlab merge`, as a user runs them.
 extension CLITests {
   /// A small sweep over the seed example: 3 schedulers, credit2-boost's ratio at 2 values, 2 seeds.
@@ -245,5 +249,35 @@ extension CLITests {
     let pageCheck = try run("/usr/bin/python3", [packageRoot + "/Tests/tools/check_report.py", domFile, png, "2"])
     #expect(
       pageCheck.status == 0 && pageCheck.stdout.hasPrefix("ok: 2 plots"), "\(pageCheck.stdout)\(pageCheck.stderr)")
+  }
+}
+
+extension CLITests {
+  /// `report --svg-dir`: every plot of the page as a standalone SVG file (XML with the SVG namespace),
+  /// named by its number and title; a table that is not a sweep's is one line, exit 2.
+  @Test func reportWritesEachPlotAsSVG() throws {
+    let directory = temporaryPath("svgs")
+    try? FileManager.default.removeItem(atPath: directory)
+    let out = try schedlab([
+      "report", "Tests/SchedLabTests/Fixtures/smoke-results.csv", "-o", temporaryPath("svgs.html"), "--svg-dir",
+      directory,
+    ])
+    #expect(out.status == 0, "\(out.stderr)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    #expect(
+      files == [
+        "01-share-against-ideal-every-vm-of-every-run.svg", "02-wake-up-latency-p99-of-every-vm-that-woke-cdf.svg",
+        "03-seed-example-worst-wake-p99-us-against-worst-share-error.svg",
+      ])
+    for file in files {
+      let document = try XMLDocument(contentsOf: URL(fileURLWithPath: directory + "/" + file), options: [])
+      #expect(document.rootElement()?.name == "svg")
+      let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+      #expect(text.contains("<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\""))
+    }
+    let bad = temporaryPath("bad.csv")
+    try "a,b\n1,2\n".write(toFile: bad, atomically: true, encoding: .utf8)
+    let refused = try schedlab(["report", bad, "-o", temporaryPath("bad.html")])
+    #expect(refused.status == 2 && refused.stderr.contains("not a sweep results table"), "\(refused.stderr)")
   }
 }
