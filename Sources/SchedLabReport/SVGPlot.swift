@@ -16,6 +16,8 @@ struct SVGPlot {
   var xLabel: String
   var yLabel: String
   var logX = false
+  /// A log y axis (values ≤ 0 are not drawn); set after construction.
+  var logY = false
   var series: [Series] = []
   /// Extra line (a diagonal, a Pareto front), drawn under the marks.
   var guide: [(x: Double, y: Double)] = []
@@ -30,12 +32,12 @@ struct SVGPlot {
   func render() -> String {
     let all = series.flatMap(\.points) + guide.map { ($0.x, $0.y, "") }
     let xs = all.map(\.x).filter { !logX || $0 > 0 }
-    let ys = all.map(\.y)
+    let ys = all.map(\.y).filter { !logY || $0 > 0 }
     guard let xMin0 = xs.min(), let xMax0 = xs.max(), let yMin0 = ys.min(), let yMax0 = ys.max() else {
       return "<p class=\"empty\">\(escape(title)): no data</p>"
     }
     let (xMin, xMax) = logX ? Self.logRange(xMin0, xMax0) : Self.niceRange(xMin0, xMax0)
-    let (yMin, yMax) = Self.niceRange(min(0, yMin0), yMax0)
+    let (yMin, yMax) = logY ? Self.logRange(yMin0, yMax0) : Self.niceRange(min(0, yMin0), yMax0)
     let m = Self.margin
     let plotW = Self.width - m.left - m.right
     let plotH = Self.height - m.top - m.bottom
@@ -43,7 +45,10 @@ struct SVGPlot {
       let t = logX ? (log10(max(x, xMin)) - log10(xMin)) / (log10(xMax) - log10(xMin)) : (x - xMin) / (xMax - xMin)
       return m.left + t * plotW
     }
-    func py(_ y: Double) -> Double { m.top + (1 - (y - yMin) / (yMax - yMin)) * plotH }
+    func py(_ y: Double) -> Double {
+      let t = logY ? (log10(max(y, yMin)) - log10(yMin)) / (log10(yMax) - log10(yMin)) : (y - yMin) / (yMax - yMin)
+      return m.top + (1 - t) * plotH
+    }
     var out = """
       <svg class="plot" xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(Self.height))" \
       viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" role="img" aria-label="\(escape(title))">
@@ -59,7 +64,7 @@ struct SVGPlot {
       out +=
         "<text stroke=\"none\" x=\"\(f(px(x)))\" y=\"\(f(py(yMin) + 17))\" text-anchor=\"middle\">\(tick(x))</text>\n"
     }
-    for y in Self.ticks(yMin, yMax) {
+    for y in logY ? Self.logTicks(yMin, yMax) : Self.ticks(yMin, yMax) {
       out += line(m.left - 4, py(y), m.left, py(y))
       out +=
         "<line x1=\"\(f(m.left))\" y1=\"\(f(py(y)))\" x2=\"\(f(m.left + plotW))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>\n"
@@ -85,7 +90,7 @@ struct SVGPlot {
         let d = sorted.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
         out += "<polyline class=\"mark\" points=\"\(d)\" fill=\"none\" stroke-width=\"2\"/>\n"
       } else {
-        for p in s.points where !logX || p.x > 0 {
+        for p in s.points where (!logX || p.x > 0) && (!logY || p.y > 0) {
           out +=
             "<circle class=\"mark\" cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3.5\" fill-opacity=\"0.7\" stroke=\"none\">"
           out += "<title>\(escape(s.name + (p.label.isEmpty ? "" : ": " + p.label)))</title></circle>\n"

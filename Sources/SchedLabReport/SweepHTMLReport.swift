@@ -123,12 +123,19 @@ public enum SweepHTMLReport {
         }
         guard !pts.isEmpty else { continue }
         let front = pareto(pts.map { ($0.1, $0.2) }, maximizeX: x == .throughput, maximizeY: y == .throughput)
-        html += SVGPlot(
+        var plot = SVGPlot(
           title: "\(scenarioName(file)): \(y.rawValue) against \(x.rawValue)", xLabel: x.label, yLabel: y.label,
           series: orderedUnique(pts.map(\.0)).map { p in
             SVGPlot.Series(name: p, points: pts.filter { $0.0 == p }.map { ($0.1, $0.2, $0.3) })
           }, guide: front, guideClass: "pareto", guideLabel: "Pareto front"
-        ).render()
+        )
+        // Latencies spanning more than two decades read better on a log axis (zeros are not drawn).
+        let positive = pts.map(\.2).filter { $0 > 0 }
+        if y == .worstWakeP99, let lo = positive.min(), let hi = positive.max(), hi / lo > 100 {
+          plot.logY = true
+          plot.yLabel += ", log scale"
+        }
+        html += plot.render()
       }
       html += "</div>\n<table class=\"summary\"><tr>"
       html += axisNames.map { "<th class=\"text\">\(escape($0))</th>" }.joined()
