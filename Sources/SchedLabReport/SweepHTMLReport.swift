@@ -113,9 +113,18 @@ public enum SweepHTMLReport {
 
     // 3. Per base scenario: trade-offs and the summary table.
     let configurations = Self.configurations(rows, axisCount: axisNames.count)
-    for file in orderedUnique(rows.map(\.file)) {
-      let mine = configurations.filter { $0.file == file }
-      html += "<h2>\(escape(file))</h2><div class=\"plots\">\n"
+    // One section per base file, and per host model when the sweep varies it (figures of different
+    // host models are not comparable on one plot).
+    let modelAxis = axisNames.firstIndex(of: "host.model")
+    var sections: [(file: String, model: String?)] = []
+    for c in configurations {
+      let section = (c.file, modelAxis.map { c.axes[$0] })
+      if !sections.contains(where: { $0.file == section.0 && $0.model == section.1 }) { sections.append(section) }
+    }
+    for (file, model) in sections {
+      let mine = configurations.filter { c in c.file == file && modelAxis.map { c.axes[$0] } == model }
+      let heading = model.map { "\(file) (\($0) host)" } ?? file
+      html += "<h2>\(escape(heading))</h2><div class=\"plots\">\n"
       for (x, y) in tradeoffs {
         let pts = mine.compactMap { c -> (String, Double, Double, String)? in
           guard let a = c.figures[x], let b = c.figures[y] else { return nil }
@@ -124,7 +133,8 @@ public enum SweepHTMLReport {
         guard !pts.isEmpty else { continue }
         let front = pareto(pts.map { ($0.1, $0.2) }, maximizeX: x == .throughput, maximizeY: y == .throughput)
         var plot = SVGPlot(
-          title: "\(scenarioName(file)): \(y.rawValue) against \(x.rawValue)", xLabel: x.label, yLabel: y.label,
+          title: "\(scenarioName(file))\(model.map { ", \($0)" } ?? ""): \(y.rawValue) vs \(x.rawValue)",
+          xLabel: x.label, yLabel: y.label,
           series: orderedUnique(pts.map(\.0)).map { p in
             SVGPlot.Series(name: p, points: pts.filter { $0.0 == p }.map { ($0.1, $0.2, $0.3) })
           }, guide: front, guideClass: "pareto", guideLabel: "Pareto front"

@@ -1,4 +1,5 @@
 import Foundation
+import SchedLabReport
 import SchedLabScenario
 import Testing
 
@@ -267,7 +268,7 @@ extension CLITests {
     #expect(
       files == [
         "01-share-against-ideal-every-vm-of-every-run.svg", "02-wake-up-latency-p99-of-every-vm-that-woke-cdf.svg",
-        "03-seed-example-worst-wake-p99-us-against-worst-share-error.svg",
+        "03-seed-example-worst-wake-p99-us-vs-worst-share-error.svg",
       ])
     for file in files {
       let document = try XMLDocument(contentsOf: URL(fileURLWithPath: directory + "/" + file), options: [])
@@ -280,4 +281,23 @@ extension CLITests {
     let refused = try schedlab(["report", bad, "-o", temporaryPath("bad.html")])
     #expect(refused.status == 2 && refused.stderr.contains("not a sweep results table"), "\(refused.stderr)")
   }
+}
+
+/// The sweep page's sections: one per base file and, when the sweep varies the host model, per model.
+@Test func reportSplitsSectionsByHostModel() throws {
+  let csv = """
+    point,file,host.model,scheduler,seed,domain,metric,value
+    0,a.yaml,ideal,credit2,1,vm,share,0.5
+    0,a.yaml,ideal,credit2,1,vm,share_minus_ideal,0.01
+    0,a.yaml,ideal,credit2,1,vm,wake_p99_ns,1000
+    1,a.yaml,realistic,credit2,1,vm,share,0.4
+    1,a.yaml,realistic,credit2,1,vm,share_minus_ideal,0.02
+    1,a.yaml,realistic,credit2,1,vm,wake_p99_ns,3000
+
+    """
+  let page = try SweepHTMLReport.render(
+    csv: csv, title: "t", tradeoffs: [(.worstShareError, .worstWakeP99)])
+  #expect(page.contains("<h2>a.yaml (ideal host)</h2>") && page.contains("<h2>a.yaml (realistic host)</h2>"))
+  #expect(page.contains("a, ideal: worst_wake_p99_us vs worst_share_error"))
+  #expect(page.contains("a, realistic: worst_wake_p99_us vs worst_share_error"))
 }
