@@ -22,14 +22,9 @@ public enum CSVReport {
             report.evaluation.scenario.name, r.scheduler, String(r.seed), dom.name, String(dom.weight),
             String(dom.capPercent), String(dom.vcpus.count),
           ] + cells.rows[d] + [r.hostModel.name]
-        lines.append(fields.map(quote).joined(separator: ","))
+        lines.append(fields.map(Format.csvField).joined(separator: ","))
       }
     }
     return lines.joined(separator: "\n") + "\n"
-  }
-
-  static func quote(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
-    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

@@ -56,10 +56,7 @@ public enum SweepTable {
   }
 
   public static func csvLine(_ cells: [String]) -> String {
-    cells.map { cell in
-      cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-        ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
-    }.joined(separator: ",") + "\n"
+    cells.map(Format.csvField).joined(separator: ",") + "\n"
   }
 
   /// The JSON Lines form of rows (header order).

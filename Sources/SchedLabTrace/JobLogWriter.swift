@@ -21,16 +21,10 @@ public final class JobLogWriter: TraceListener, TimelineWriter {
     file = try TraceFile(path: path)
     self.window = window
     prefixes = config.domains.map { domain in
-      domain.workloads.map { "\(Self.field(domain.name)),\(Self.field($0.name))," }
+      domain.workloads.map { "\(Format.csvField(domain.name)),\(Format.csvField($0.name))," }
     }
     vcpuNames = config.domains.flatMap { domain in (0..<domain.vcpus).map { "v\($0)" } }
     append("domain,workload,vcpu,release_ns,completion_ns,response_ns,deadline_ns,missed\n")
-  }
-
-  /// A CSV field, quoted when it needs to be.
-  static func field(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   private func append(_ text: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import SchedLabCore
 import SchedLabReport
 import SchedLabScenario
 import Testing
@@ -300,4 +301,12 @@ extension CLITests {
   #expect(page.contains("<h2>a.yaml (ideal host)</h2>") && page.contains("<h2>a.yaml (realistic host)</h2>"))
   #expect(page.contains("a, ideal: worst_wake_p99_us vs worst_share_error"))
   #expect(page.contains("a, realistic: worst_wake_p99_us vs worst_share_error"))
+}
+
+/// One CSV quoting for every CSV SchedLab writes (run CSV, jobs log, sweep table), read back by the
+/// report's parser: plain fields as they are, the others quoted with quotes doubled.
+@Test func csvFieldsRoundTrip() {
+  let cells = ["plain", "a,b", "say \"hi\"", "two\nlines", ""]
+  #expect(cells.map(Format.csvField) == ["plain", "\"a,b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", ""])
+  #expect(CSVText.parse(SweepTable.csvLine(cells)) == [cells])
 }

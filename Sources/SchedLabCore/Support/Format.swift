@@ -1,6 +1,17 @@
 /// Deterministic number formatting (no locale, no platform printf): results must be byte-identical
 /// across runs and machines.
 public enum Format {
+  /// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote or a newline.
+  public static func csvField(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
+    var quoted = "\""
+    for character in field {
+      quoted.append(character)
+      if character == "\"" { quoted.append("\"") }
+    }
+    return quoted + "\""
+  }
+
   /// `value` with exactly `digits` decimals, rounded half away from zero.
   public static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
