@@ -317,7 +317,7 @@ struct ReportCommand: ParsableCommand {
         } ?? "plot"
       let slug = label.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
         .split(separator: "-").joined(separator: "-")
-      try SweepStore.atomicWrite(
+      try SweepStore.write(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg,
         to: directory + "/" + String(format: "%02d", n) + "-" + String(slug.prefix(60)) + ".svg")
       rest = rest[end.upperBound...]

@@ -1,4 +1,5 @@
 import Foundation
+import SchedLabCore
 import SchedLabReport
 import SchedLabScenario
 
@@ -8,7 +9,6 @@ import SchedLabScenario
 /// `results.jsonl`. A directory of another sweep (or of changed files) is refused, never mixed.
 final class SweepStore: @unchecked Sendable {
   let directory: String
-  let manifest: String
   let points: Int
   private let lock = NSLock()
   private var done: Set<Int>
@@ -16,48 +16,39 @@ final class SweepStore: @unchecked Sendable {
   init(directory: String, sweep: SweepSpec, points: Int) throws {
     self.directory = directory
     self.points = points
-    manifest = try Self.manifest(sweep, points: points)
+    let manifest = try Self.manifest(sweep, points: points)
     let fm = FileManager.default
     let file = directory + "/sweep.txt"
-    if let existing = fm.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }) {
-      guard existing == manifest else {
-        throw CLIError(
-          message:
-            "\(directory): holds results of another sweep, or of these files before they changed; give another -o")
-      }
-    } else {
-      var isDirectory: ObjCBool = false
-      if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw CLIError(message: "\(directory): is not a directory") }
-        guard (try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
-          throw CLIError(message: "\(directory): is not empty and holds no sweep; give another -o")
-        }
-      }
-      do {
-        try fm.createDirectory(atPath: directory + "/points", withIntermediateDirectories: true)
-        try Self.atomicWrite(manifest, to: file)
-      } catch let error as CLIError {
-        throw error
-      } catch {
-        throw CLIError(message: "\(directory): cannot create it (\(error.localizedDescription))")
+    let existing = fm.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) }
+    if let existing, existing != manifest {
+      throw CLIError(
+        message: "\(directory): holds results of another sweep, or of these files before they changed; give another -o")
+    }
+    var isDirectory: ObjCBool = false
+    if existing == nil && fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else { throw CLIError(message: "\(directory): is not a directory") }
+      guard (try? fm.contentsOfDirectory(atPath: directory))?.isEmpty ?? false else {
+        throw CLIError(message: "\(directory): is not empty and holds no sweep; give another -o")
       }
     }
-    try? fm.createDirectory(atPath: directory + "/points", withIntermediateDirectories: true)
+    do {
+      try fm.createDirectory(atPath: directory + "/points", withIntermediateDirectories: true)
+    } catch {
+      throw CLIError(message: "\(directory): cannot create it (\(error.localizedDescription))")
+    }
+    if existing == nil { try Self.write(manifest, to: file) }
     done = Set(Self.pointFiles(in: directory).keys)
   }
 
-  /// What identifies a sweep: the spec's name, a fingerprint of its text and of every base file's,
-  /// the number of points and the columns.
+  /// What identifies a sweep: the spec's name, a fingerprint (FNV-1a) of its text and of every base
+  /// file's, the number of points and the columns.
   static func manifest(_ sweep: SweepSpec, points: Int) throws -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    var hash = StreamKey.hash(bytes: [])
     for path in [sweep.path] + sweep.files {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw CLIError(message: "\(path): cannot read it")
       }
-      for byte in data + [0] {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-      }
+      hash = StreamKey.hash(bytes: data + [0], continuing: hash)
     }
     return """
       schedlab sweep results
@@ -90,7 +81,7 @@ final class SweepStore: @unchecked Sendable {
   /// Keep a finished point's rows (a temporary file renamed into place: all or nothing).
   func write(_ index: Int, _ rows: [[String]]) {
     let text = rows.map(SweepTable.csvLine).joined()
-    try? Self.atomicWrite(text, to: directory + "/points/" + Self.name(index))
+    try? Self.write(text, to: directory + "/points/" + Self.name(index))
     lock.lock()
     done.insert(index)
     lock.unlock()
@@ -112,8 +103,8 @@ final class SweepStore: @unchecked Sendable {
       csv += text
       rows += CSVText.parse(text)
     }
-    try atomicWrite(csv, to: directory + "/results.csv")
-    try atomicWrite(SweepTable.jsonLines(header, rows), to: directory + "/results.jsonl")
+    try write(csv, to: directory + "/results.csv")
+    try write(SweepTable.jsonLines(header, rows), to: directory + "/results.jsonl")
   }
 
   /// `schedlab merge`: every shard must be of the same sweep; every point in exactly one of them.
@@ -153,11 +144,11 @@ final class SweepStore: @unchecked Sendable {
     }
     do {
       try fm.createDirectory(atPath: output + "/points", withIntermediateDirectories: true)
-      try atomicWrite(manifest!, to: output + "/sweep.txt")
+      try write(manifest!, to: output + "/sweep.txt")
       for index in 0..<points {
         let target = output + "/points/" + name(index)
         if owner[index]!.file != target {
-          try atomicWrite(String(decoding: fm.contents(atPath: owner[index]!.file)!, as: UTF8.self), to: target)
+          try write(String(decoding: fm.contents(atPath: owner[index]!.file)!, as: UTF8.self), to: target)
         }
       }
     } catch let error as CLIError {
@@ -170,14 +161,8 @@ final class SweepStore: @unchecked Sendable {
       Data("merged \(directories.count) directories, \(points) points: \(output)/results.csv and results.jsonl\n".utf8))
   }
 
-  static func atomicWrite(_ text: String, to path: String) throws {
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-      throw CLIError(message: "\(path): cannot write it")
-    }
-    guard rename(temporary, path) == 0 else {
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw CLIError(message: "\(path): cannot replace it")
-    }
+  /// Write a file whole or not at all (``OutputFile``: a temporary file renamed into place).
+  static func write(_ text: String, to path: String) throws {
+    try OutputFile(path, inputs: [], force: false).write(text)
   }
 }

@@ -72,9 +72,13 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 /// Stable 64-bit keys for random streams, built from small integers (FNV-1a over the words).
 public enum StreamKey {
   /// FNV-1a of a string's UTF-8 bytes: stable across processes, unlike `hashValue`.
-  public static func hash(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
+  public static func hash(_ text: String) -> UInt64 { hash(bytes: text.utf8) }
+
+  /// FNV-1a of bytes, continuing from `hash` (the offset basis to start), so that several byte
+  /// sequences can be hashed as one.
+  public static func hash(bytes: some Sequence<UInt8>, continuing hash: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+    var hash = hash
+    for byte in bytes {
       hash ^= UInt64(byte)
       hash = hash &* 0x0000_0100_0000_01B3
     }
