@@ -140,10 +140,9 @@ extension ScenarioLoader {
   /// said about the value.
   public static func load(path: String, overrides: [Override]) throws(ScenarioError) -> Scenario {
     if overrides.isEmpty { return try load(path: path) }
-    let text = try text(atPath: path)
-    var root = try document(text, path: path)
+    var root = try document(try text(atPath: path), path: path)
     // The file must be valid as written, so that its own errors keep their lines.
-    _ = try parse(text, path: path)
+    _ = try parse(root: root, path: path)
     for o in overrides {
       let value: Node
       do {

@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let sweep = try SweepSpec.load(path: spec)
-    let points = try Sweep.points(sweep)
+    let (points, scenarios) = try Sweep.points(sweep)
     let directory = output ?? (sweep.name + ".sweep")
     if let emit {
       print(try Sweep.script(emit, sweep: sweep, directory: directory, shards: shards), terminator: "")
@@ -60,8 +60,7 @@ struct SweepCommand: ParsableCommand {
     let started = Date()
     let stop: @Sendable () -> Bool = { sweepInterrupted.load(ordering: .relaxed) }
     _ = try Checker.parallelMap(todo, jobs: workers, stop: stop) { (point) throws(ScenarioError) -> Void in
-      var scenario = try Runner.override(
-        try ScenarioLoader.load(path: point.file, overrides: sweep.overrides(point)), seed: point.seed)
+      var scenario = try Runner.override(scenarios[Sweep.key(point)]!, seed: point.seed)
       scenario.simulation.maxEvents = EventBudget.defaultMaxEvents
       let evaluation = try Runner.evaluate(scenario)
       store.write(point.index, SweepTable.rows(sweep, point, evaluation))
@@ -107,18 +106,22 @@ struct MergeCommand: ParsableCommand {
 }
 
 enum Sweep {
-  /// The spec's points (base files must load as written: their own errors name their lines).
-  static func points(_ sweep: SweepSpec) throws -> [SweepSpec.Point] {
+  /// The spec's points, and each distinct combination's scenario (a base file with its overrides),
+  /// loaded once: a bad value is refused before anything runs, at its line; the points of a
+  /// combination differ only by seed.
+  static func points(_ sweep: SweepSpec) throws -> (points: [SweepSpec.Point], scenarios: [[String?]: Scenario]) {
     var schedulers: [String: String] = [:]
     for file in sweep.files { schedulers[file] = try ScenarioLoader.load(path: file).scheduler }
     let points = sweep.points { schedulers[$0]! }
-    // Every combination must load: a bad value is refused before anything runs, at its line.
-    var checked: Set<[String?]> = []
-    for point in points where checked.insert([point.file] + point.values).inserted {
-      _ = try ScenarioLoader.load(path: point.file, overrides: sweep.overrides(point))
+    var scenarios: [[String?]: Scenario] = [:]
+    for point in points where scenarios[key(point)] == nil {
+      scenarios[key(point)] = try ScenarioLoader.load(path: point.file, overrides: sweep.overrides(point))
     }
-    return points
+    return (points, scenarios)
   }
+
+  /// A point's combination: its base file and axis values.
+  static func key(_ point: SweepSpec.Point) -> [String?] { [point.file] + point.values }
 
   /// K and N from `--shard K/N`, or the job engine's environment, or 0/1.
   static func shard(_ text: String?, environment: [String: String]) throws -> (Int, Int) {
