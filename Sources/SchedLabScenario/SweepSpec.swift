@@ -166,12 +166,10 @@ public struct SweepSpec: Sendable {
       return seeds
     }
     let text = try Values.string(node, "seeds", context)
-    let parts = text.components(separatedBy: "..")
-    if parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b, b - a < 100_000 {
-      return Array(a...b)
+    guard let range = ScenarioValues.seeds(text), range.upperBound - range.lowerBound < 100_000 else {
+      throw context.error(node, "seeds", "'\(text)' is not a seed, a range such as 1..8, or a list")
     }
-    if let one = UInt64(text) { return [one] }
-    throw context.error(node, "seeds", "'\(text)' is not a seed, a range such as 1..8, or a list")
+    return Array(range)
   }
 
   /// Every point, in the table's order. `scheduler(of:)` gives a base file's scheduler, for axes

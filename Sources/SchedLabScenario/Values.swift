@@ -170,4 +170,12 @@ enum Values {
 public enum ScenarioValues {
   /// `500us`, `10ms`, `2s` → ns; nil if malformed.
   public static func duration(_ text: String) -> Int64? { Values.parseDuration(text) }
+
+  /// `7` → 7...7, `1..8` → 1...8 (A ≤ B); nil if malformed.
+  public static func seeds(_ text: String) -> ClosedRange<UInt64>? {
+    let parts = text.split(separator: "..", omittingEmptySubsequences: false).map(String.init)
+    if parts.count == 1, let one = UInt64(parts[0]) { return one...one }
+    guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else { return nil }
+    return a...b
+  }
 }

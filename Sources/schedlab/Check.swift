@@ -99,11 +99,9 @@ struct Check: ParsableCommand {
   }
 
   static func parseSeeds(_ text: String) throws -> ClosedRange<UInt64> {
-    let parts = text.split(separator: "..", omittingEmptySubsequences: false).map(String.init)
-    if parts.count == 1, let one = UInt64(parts[0]) { return one...one }
-    guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
+    guard let seeds = ScenarioValues.seeds(text) else {
       throw CLIError(message: "--seeds: '\(text)' is not a seed or a range A..B with A <= B")
     }
-    return a...b
+    return seeds
   }
 }
