@@ -23,9 +23,7 @@ public enum CheckHTMLReport {
     html += "<p class=\"note\">" + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ")
     html += ". Headroom: how far inside its bound each seed's measurement is, as a fraction of the bound "
     html += "(0: on the bound; below 0: past it; a bound of 0: the plain distance; drawn no lower than −5).</p>\n"
-    var files: [String] = []
-    for r in results where !files.contains(r.file) { files.append(r.file) }
-    for file in files {
+    for file in orderedUnique(results.map(\.file)) {
       let mine = results.filter { $0.file == file }
       html +=
         "<h2>\(escape(mine[0].scenario)) under \(escape(mine[0].scheduler)) (\(escape(mine[0].hostModel)) host)</h2>\n"

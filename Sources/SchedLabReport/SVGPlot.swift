@@ -193,6 +193,12 @@ enum HTMLPage {
   }
 }
 
+/// The items in first-seen order, each once (a report's series, sections and seeds).
+func orderedUnique(_ items: [String]) -> [String] {
+  var seen: Set<String> = []
+  return items.filter { seen.insert($0).inserted }
+}
+
 func escape(_ text: String) -> String {
   text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")

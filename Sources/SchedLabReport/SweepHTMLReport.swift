@@ -112,7 +112,7 @@ public enum SweepHTMLReport {
     html += "</div>\n"
 
     // 3. Per base scenario: trade-offs and the summary table.
-    let configurations = Self.configurations(rows, axisCount: axisNames.count)
+    let configurations = Self.configurations(rows)
     // One section per base file, and per host model when the sweep varies it (figures of different
     // host models are not comparable on one plot).
     let modelAxis = axisNames.firstIndex(of: "host.model")
@@ -167,7 +167,7 @@ public enum SweepHTMLReport {
   }
 
   /// Each base file × axis values, with its figures averaged over seeds, in table order.
-  static func configurations(_ rows: [Row], axisCount: Int) -> [Configuration] {
+  static func configurations(_ rows: [Row]) -> [Configuration] {
     var order: [String] = []
     var perRun: [String: [Int: [Row]]] = [:]
     var info: [String: (String, [String])] = [:]
@@ -181,7 +181,8 @@ public enum SweepHTMLReport {
     }
     return order.map { key in
       var sums: [Figure: (Double, Int)] = [:]
-      for (_, run) in perRun[key]! {
+      // In point order: the mean must not depend on a dictionary's iteration order.
+      for (_, run) in perRun[key]!.sorted(by: { $0.key < $1.key }) {
         var f: [Figure: Double] = [:]
         let errors = run.filter { $0.metric == "share_minus_ideal" }.map { abs($0.value) }
         if let e = errors.max() { f[.worstShareError] = e }
@@ -215,8 +216,7 @@ public enum SweepHTMLReport {
 
   /// A base file's name without directory and extension.
   static func scenarioName(_ file: String) -> String {
-    let name = file.split(separator: "/").last.map(String.init) ?? file
-    return name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name
+    URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
   }
 
   static func describe(_ axes: [String], _ names: [String]) -> String {
@@ -226,11 +226,6 @@ public enum SweepHTMLReport {
   static func number(_ v: Double) -> String {
     let a = abs(v)
     return a >= 100 ? Format.fixed(v, 0) : a >= 1 ? Format.fixed(v, 2) : Format.fixed(v, 4)
-  }
-
-  static func orderedUnique(_ items: [String]) -> [String] {
-    var seen: Set<String> = []
-    return items.filter { seen.insert($0).inserted }
   }
 }
 
