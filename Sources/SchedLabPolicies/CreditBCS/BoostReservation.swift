@@ -38,8 +38,12 @@ struct BoostReservation {
   // Settings
   let boostSliceNs: Int64
   let windowNs: Int64
-  /// Reservation of each vCPU, per mille of one pCPU.
-  var permille: [Int64]
+  /// Each domain's reservation, per mille of one pCPU, and each vCPU's domain and its domain's
+  /// vCPU count: a vCPU's share is the domain's divided by its vCPUs (rule 1), computed where it is
+  /// used so that the policy and the oracle (``reservePerVCPU``) split it the same way.
+  var domainPermille: [Int64]
+  let domainOf: [Int]
+  let siblings: [Int64]
   // State
   var credit: [Int64]
   /// Whether the vCPU runs (or last ran) reservation-boosted, and since when it was last charged.
@@ -48,9 +52,15 @@ struct BoostReservation {
   // Counters
   var stats: [Counters<ReservationCounter>]
 
+  func reserved(_ v: Int) -> Bool { domainPermille[domainOf[v]] > 0 }
   /// The grant of one accounting period of `periodNs` and the bound, for vCPU `v`.
-  func grant(_ v: Int, periodNs: Int64) -> Int64 { periodNs * permille[v] / 1000 }
-  func bound(_ v: Int) -> Int64 { windowNs * permille[v] / 1000 }
+  func grant(_ v: Int, periodNs: Int64) -> Int64 { share(periodNs, v) }
+  func bound(_ v: Int) -> Int64 { share(windowNs, v) }
+  /// vCPU `v`'s part of `ns` of its domain's reservation.
+  private func share(_ ns: Int64, _ v: Int) -> Int64 { ns * domainPermille[domainOf[v]] / (1000 * siblings[v]) }
+
+  /// What the oracle guarantees a vCPU of a domain with `pct` reserved among `vcpus`: the same split.
+  static func reservePerVCPU(pct: Int64, vcpus: Int) -> Double { min(1, Double(pct) / 100 / Double(vcpus)) }
 }
 
 /// Per-vCPU counters of the reservation: time run reservation-boosted, boost credit exhausted while
@@ -87,8 +97,9 @@ extension CreditScheduler {
     ],
     domainParameters: bcsParameterSpecs.filter { $0.name == "reservation_pct" },
     guarantees: { configuration, domain, vcpus in
-      let reserve = Double(configuration.domain(domain).integer("reservation_pct")) / 100 / Double(vcpus)
-      return Array(repeating: Guarantee(reserve: min(1, reserve), sharesRest: true), count: vcpus)
+      let reserve = BoostReservation.reservePerVCPU(
+        pct: configuration.domain(domain).integer("reservation_pct"), vcpus: vcpus)
+      return Array(repeating: Guarantee(reserve: reserve, sharesRest: true), count: vcpus)
     },
     guaranteeSemantics: .floor,
     make: { CreditScheduler(bcs: $0) })
@@ -103,15 +114,13 @@ extension CreditScheduler {
   func initializeReservation() {
     guard let configuration = bcsConfiguration else { return }
     let n = context.vcpuCount
-    var permille: [Int64] = []
-    for v in 0..<n {
-      let d = context.domain(of: VCPUID(v))
-      let vcpus = Int64(context.vcpus(of: d).count)
-      permille.append(configuration.domain(d.index).integer("reservation_pct") * 10 / vcpus)
-    }
+    let domains = 0..<context.domainCount
+    let domainOf = (0..<n).map { context.domain(of: VCPUID($0)).index }
     var r = BoostReservation(
       boostSliceNs: Nanos.us(configuration.tunables.integer("boost_tslice_us")),
-      windowNs: Nanos.ms(configuration.tunables.integer("boost_window_ms")), permille: permille,
+      windowNs: Nanos.ms(configuration.tunables.integer("boost_window_ms")),
+      domainPermille: domains.map { configuration.domain($0).integer("reservation_pct") * 10 },
+      domainOf: domainOf, siblings: domainOf.map { Int64(context.vcpus(of: DomainID($0)).count) },
       credit: Array(repeating: 0, count: n), boosting: Array(repeating: false, count: n),
       since: Array(repeating: 0, count: n), stats: Array(repeating: Counters(), count: n))
     for v in 0..<n { r.credit[v] = r.grant(v, periodNs: tsliceNs) }
@@ -156,7 +165,7 @@ extension CreditScheduler {
     for p in 0..<context.pcpuCount {
       if let cur = context.current(PCPUID(p)) { chargeReservation(cur.index, now: now) }
     }
-    for v in 0..<context.vcpuCount where reservation!.permille[v] > 0 {
+    for v in 0..<context.vcpuCount where reservation!.reserved(v) {
       reservation!.credit[v] = min(
         reservation!.bound(v), reservation!.credit[v] + reservation!.grant(v, periodNs: tsliceNs))
       guard reservation!.credit[v] > 0, pri[v] != Self.priBoost, !parked[v] else { continue }
@@ -191,7 +200,7 @@ extension CreditScheduler {
       guard let value = call.argument("reservation_permille"), (0...1000).contains(value) else {
         return .invalid("reservation must be 0...100%")
       }
-      for v in vcpus { reservation!.permille[v] = value / Int64(vcpus.count) }
+      reservation!.domainPermille[call.target.index] = value
       return .ok([])
     case "bcs_get":
       guard context.isControlDomain(call.caller) || call.caller == call.target else {
@@ -201,7 +210,7 @@ extension CreditScheduler {
       for v in vcpus { total.add(reservation!.stats[v]) }
       return .ok(
         [
-          ControlArgument("reservation_permille", vcpus.reduce(0) { $0 + reservation!.permille[$1] }),
+          ControlArgument("reservation_permille", reservation!.domainPermille[call.target.index]),
           ControlArgument("boost_credit_ns", vcpus.reduce(0) { $0 + reservation!.credit[$1] }),
         ] + total.reported.map { ControlArgument($0.name, $0.value) })
     default:
