@@ -108,12 +108,11 @@ extension RTDSScheduler {
     switch call.op {
     case "rtds_set":
       guard privileged else { return .permissionDenied("only dom0 may set RTDS parameters") }
-      let period = call.argument("period_ns") ?? periodNs[vcpus.lowerBound]
-      let budget = call.argument("budget_ns") ?? budgetNs[vcpus.lowerBound]
-      if let reason = Self.validate(periodUs: period / 1000, budgetUs: budget / 1000) { return .invalid(reason) }
+      let server = requestedServer(call, from: vcpus.lowerBound)
+      if let reason = server.refusal { return .invalid(reason) }
       for v in vcpus {
-        periodNs[v] = Nanos.us(period / 1000)
-        budgetNs[v] = Nanos.us(budget / 1000)
+        periodNs[v] = server.periodNs
+        budgetNs[v] = server.budgetNs
       }
       return .ok([])
     case "rtds_set_vcpu":
@@ -122,11 +121,10 @@ extension RTDSScheduler {
         return .invalid("vcpu is missing or not a vCPU of the target")
       }
       let v = vcpus.lowerBound + Int(index)
-      let period = call.argument("period_ns") ?? periodNs[v]
-      let budget = call.argument("budget_ns") ?? budgetNs[v]
-      if let reason = Self.validate(periodUs: period / 1000, budgetUs: budget / 1000) { return .invalid(reason) }
-      periodNs[v] = Nanos.us(period / 1000)
-      budgetNs[v] = Nanos.us(budget / 1000)
+      let server = requestedServer(call, from: v)
+      if let reason = server.refusal { return .invalid(reason) }
+      periodNs[v] = server.periodNs
+      budgetNs[v] = server.budgetNs
       if let flag = call.argument("extratime") { setExtratime(v, flag == 1) }
       return .ok([])
     case "rtds_get_vcpu":
@@ -146,6 +144,14 @@ extension RTDSScheduler {
     default:
       return .invalid("rtds has no control operation '\(call.op)'")
     }
+  }
+
+  /// The period and budget a call asks for, in whole µs as the hypercall carries them (unit `v`'s
+  /// own for what it leaves out), and why `rt_validate_params` refuses them, if it does.
+  func requestedServer(_ call: ControlCall, from v: Int) -> (periodNs: Int64, budgetNs: Int64, refusal: String?) {
+    let periodUs = (call.argument("period_ns") ?? periodNs[v]) / 1000
+    let budgetUs = (call.argument("budget_ns") ?? budgetNs[v]) / 1000
+    return (Nanos.us(periodUs), Nanos.us(budgetUs), Self.validate(periodUs: periodUs, budgetUs: budgetUs))
   }
 
   /// Turn extratime on or off. Turning it on for a depleted unit does what `burn_budget` would have
