@@ -5,9 +5,10 @@ public import SchedLabEvaluation
 /// against its ideal, its share over time (per window), its wake-up latency percentiles (log axis), and
 /// a summary table.
 public enum RunHTMLReport {
-  public static func render(_ runs: [(evaluation: Evaluation, timeline: ShareTimeline)], title: String) -> String {
+  /// The page of `evaluations`, each with the timeline that listened to its run.
+  public static func render(_ evaluations: [Evaluation], timelines: [ShareTimeline], title: String) -> String {
     var html = HTMLPage.head(title)
-    for (e, timeline) in runs {
+    for (e, timeline) in zip(evaluations, timelines) {
       let r = e.result
       let heading = "\(e.scenario.name) under \(e.policy.name), seed \(r.seed)"
       html += "<h2>\(escape(heading))</h2><div class=\"plots\">\n"

@@ -52,8 +52,7 @@ struct Run: ParsableCommand {
   func run() throws {
     let files = try scenarioFiles(paths)
     let destination = try output.map { try OutputFile($0, inputs: files, force: force) }
-    let page = try html.map { try OutputFile($0, inputs: files, force: force) }
-    var timelines: [ShareTimeline] = []
+    let page = try RunPage(html, inputs: files, force: force)
     let dumpTimes = try dumpAt.map { text in
       guard let ns = ScenarioValues.duration(text), ns >= 0 else {
         throw CLIError(message: "--dump-at: '\(text)' is not a time (use e.g. 5s or 500ms)")
@@ -72,12 +71,10 @@ struct Run: ParsableCommand {
         session = try TraceSession(trace, scenario: scenario, inputs: files, force: force)
       }
       let evaluation: Evaluation
-      let timeline = ShareTimeline(config: scenario.simulation)
-      timelines.append(timeline)
       do {
         evaluation = try Runner.evaluate(
           scenario, scheduler: scheduler, ideal: !noIdeal,
-          listeners: (session?.listeners ?? []) + (page != nil ? [timeline] : []), dumpAt: dumpTimes)
+          listeners: (session?.listeners ?? []) + (page?.listener(for: scenario) ?? []), dumpAt: dumpTimes)
       } catch {
         session?.discard()
         throw error
@@ -90,10 +87,9 @@ struct Run: ParsableCommand {
       evaluations.append(evaluation)
     }
     try emit(format.format.run(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
-    if let page {
-      let title = "SchedLab: " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")
-      try page.write(RunHTMLReport.render(Array(zip(evaluations, timelines)).map { ($0.0, $0.1) }, title: title))
-    }
+    try page?.write(
+      evaluations,
+      title: "SchedLab: " + files.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
   }
 }
 
@@ -128,24 +124,20 @@ struct Compare: ParsableCommand {
 
   func run() throws {
     let destination = try output.map { try OutputFile($0, inputs: [path], force: force) }
-    let page = try html.map { try OutputFile($0, inputs: [path], force: force) }
+    let page = try RunPage(html, inputs: [path], force: force)
     let scenario = try options.load(path)
     let names = schedulers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
     guard !names.isEmpty else { throw CLIError(message: "--schedulers: name at least one scheduler") }
     let count = Double(names.count)
     try EventBudget.check(scenario, runs: count, demandRuns: count, what: "\(names.count) schedulers")
     var evaluations: [Evaluation] = []
-    var timelines: [ShareTimeline] = []
     for name in names {
-      let timeline = ShareTimeline(config: scenario.simulation)
-      timelines.append(timeline)
-      evaluations.append(try Runner.evaluate(scenario, scheduler: name, listeners: page != nil ? [timeline] : []))
+      evaluations.append(try Runner.evaluate(scenario, scheduler: name, listeners: page?.listener(for: scenario) ?? []))
     }
     try emit(format.format.compare(evaluations.map(RunReport.init), version: schedlabVersion), to: destination)
-    if let page {
-      let title = "SchedLab: \(URL(fileURLWithPath: path).lastPathComponent) under \(names.joined(separator: ", "))"
-      try page.write(RunHTMLReport.render(Array(zip(evaluations, timelines)).map { ($0.0, $0.1) }, title: title))
-    }
+    try page?.write(
+      evaluations,
+      title: "SchedLab: \(URL(fileURLWithPath: path).lastPathComponent) under \(names.joined(separator: ", "))")
   }
 }
 
@@ -260,5 +252,28 @@ struct List: ParsableCommand {
       }
       print(Format.table(rows))
     }
+  }
+}
+
+/// `--html` of run and compare: a share timeline listening to each run, and the page once all ran.
+final class RunPage {
+  private let file: OutputFile
+  private var timelines: [ShareTimeline] = []
+
+  /// nil when no page was asked for.
+  init?(_ path: String?, inputs: [String], force: Bool) throws {
+    guard let path else { return nil }
+    file = try OutputFile(path, inputs: inputs, force: force)
+  }
+
+  /// The listeners for the next run.
+  func listener(for scenario: Scenario) -> [any TraceListener] {
+    let timeline = ShareTimeline(config: scenario.simulation)
+    timelines.append(timeline)
+    return [timeline]
+  }
+
+  func write(_ evaluations: [Evaluation], title: String) throws {
+    try file.write(RunHTMLReport.render(evaluations, timelines: timelines, title: title))
   }
 }
