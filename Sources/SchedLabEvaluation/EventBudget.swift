@@ -13,15 +13,12 @@ public enum EventBudget {
   /// Estimated events of one run of `scenario`, and of the runs that measure its domains' demands.
   public static func runEvents(_ scenario: Scenario) -> EventEstimate { scenario.simulation.eventEstimate }
 
-  /// Estimated events of measuring every undeclared demand: each such domain run alone.
+  /// Estimated events of measuring every undeclared demand: each such domain run alone (with the
+  /// backends that serve it).
   public static func demandEvents(_ scenario: Scenario) -> Double {
-    var total = 0.0
-    for (d, domain) in scenario.simulation.domains.enumerated() where scenario.declaredDemand[d] == nil {
-      var alone = scenario.simulation
-      alone.domains = [domain]
-      total += alone.eventEstimate.total
+    scenario.simulation.domains.indices.reduce(0.0) { total, d in
+      scenario.declaredDemand[d] != nil ? total : total + scenario.alone(d).scenario.simulation.eventEstimate.total
     }
-    return total
   }
 
   /// Refuse if `runs` runs of `scenario` (plus `demandRuns` demand measurements) would exceed the

@@ -102,22 +102,32 @@ public enum Runner {
   public static func measureDemands(
     _ scenario: Scenario, policy descriptor: PolicyDescriptor
   ) throws(ScenarioError) -> [DomainDemand] {
-    var demands: [DomainDemand] = []
-    for (d, domain) in scenario.simulation.domains.enumerated() {
+    let domains = scenario.simulation.domains
+    var perVCPU = domains.map { Array(repeating: 0.0, count: $0.vcpus) }
+    // What each backend does for the others: its helpers' shares in their demand runs.
+    var serving = perVCPU
+    for (d, domain) in domains.enumerated() {
       if let declared = scenario.declaredDemand[d] {
-        let per = min(1, declared / Double(domain.vcpus))
-        demands.append(
-          DomainDemand(total: declared, perVCPU: Array(repeating: per, count: domain.vcpus), source: .declared))
+        perVCPU[d] = Array(repeating: min(1, declared / Double(domain.vcpus)), count: domain.vcpus)
         continue
       }
-      // Alone, with its own policy parameters (its reservation, its boost settings).
-      let single = scenario.alone(d)
+      // Alone, with its own policy parameters (its reservation, its boost settings), its requests
+      // served by its backends.
+      let (single, helpers) = scenario.alone(d)
       let policy = try single.makePolicy(descriptor)
       let result = try runToEnd(Engine(config: single.simulation, policy: policy), scenario)
-      let per = result.domains[0].vcpus.map { min(1, $0.share) }
-      demands.append(DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured))
+      perVCPU[d] = result.domains[0].vcpus.map { min(1, $0.share) }
+      for (k, h) in helpers.enumerated() {
+        for (i, vcpu) in result.domains[k + 1].vcpus.enumerated() { serving[h][i] += vcpu.share }
+      }
     }
-    return demands
+    return domains.indices.map { d in
+      if scenario.declaredDemand[d] != nil {
+        return DomainDemand(total: perVCPU[d].reduce(0, +), perVCPU: perVCPU[d], source: .declared)
+      }
+      let per = zip(perVCPU[d], serving[d]).map { min(1, $0 + $1) }
+      return DomainDemand(total: per.reduce(0, +), perVCPU: per, source: .measured)
+    }
   }
 
   /// The ideal share of every domain for the policy: its weight semantics, and its guarantees

@@ -9,7 +9,9 @@ public import SchedLabScenario
 /// where the axis does not apply to the point), `seed`, `domain`, `metric` (the run CSV's column
 /// names: share, ideal_share, share_minus_ideal, wake_p99_ns, ...; host: context_switches_per_s,
 /// migrations_per_s, idle_fraction; a workload's figures as `<workload>.throughput_per_s`, and for
-/// jobs and requests `<workload>.miss_ratio` and `<workload>.response_p99_ns`), `value` (as the run
+/// jobs and requests `<workload>.miss_ratio` and `<workload>.response_p99_ns`, for jobs also
+/// `<workload>.underruns_per_min` (misses per minute) and `<workload>.latency_tolerance_ns` (p99.9
+/// response: the deadline 99.9% of jobs met)), `value` (as the run
 /// CSV writes it). A metric with no value for
 /// a domain (a VM that never woke has no wake latency) has no row. The same rows as JSON Lines: one
 /// object per row with the same keys, `value` a number.
@@ -32,9 +34,17 @@ public enum SweepTable {
     for domain in evaluation.result.domains {
       for w in domain.workloads where w.category != .load {
         rows.append(prefix + [domain.name, w.name + ".throughput_per_s", Format.fixed(w.throughputPerS, 3)])
-        if w.hasJobs { rows.append(prefix + [domain.name, w.name + ".miss_ratio", Format.fixed(w.missRatio, 6)]) }
+        if w.hasJobs {
+          rows.append(prefix + [domain.name, w.name + ".miss_ratio", Format.fixed(w.missRatio, 6)])
+          let minutes = Double(max(1, evaluation.result.measuredNs)) / 60e9
+          rows.append(
+            prefix + [domain.name, w.name + ".underruns_per_min", Format.fixed(Double(w.deadlineMisses) / minutes, 3)])
+        }
         if w.hasJobs || w.category == .requests, w.completed > 0 {
           rows.append(prefix + [domain.name, w.name + ".response_p99_ns", "\(w.response.p99Ns)"])
+        }
+        if w.hasJobs, w.completed > 0 {
+          rows.append(prefix + [domain.name, w.name + ".latency_tolerance_ns", "\(w.latencyTolerance999Ns)"])
         }
       }
     }

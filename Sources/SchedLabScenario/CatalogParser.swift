@@ -5,7 +5,7 @@ import Yams
 /// The workload catalogue of reference/latency-boost.md §4 (W1–W15), each a named workload with
 /// that table's parameters as defaults, built from the engine's primitives.
 enum CatalogParser {
-  static let realtimeByDefault: Set<String> = ["crypto-audio", "audio", "desktop-audio", "video"]
+  static let realtimeByDefault: Set<String> = ["crypto-audio", "audio", "desktop-audio", "video", "vchan-audio"]
 
   /// The kind for a catalogue type, or nil if `type` is a primitive the caller parses itself.
   static func parseKind(
@@ -80,6 +80,25 @@ enum CatalogParser {
         threads: [
           ScriptThread(name: "hvm", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .io])])
         ])
+    case "vchan-audio":
+      let period = try duration("period", Nanos.ms(10))
+      let render = try duration("render", Nanos.us(300))
+      let hop = try duration("hop", Nanos.us(50))
+      let mix = try duration("mix", Nanos.us(500))
+      let deadline = try duration("deadline", period)
+      var backend: BackendRef?
+      if r.keys.contains("backend") { backend = try self.backend(&r, path, env, context) }
+      guard render + (backend == nil ? mix : 0) < period else {
+        throw context.error(
+          r.peek("render") ?? node, "\(path).render", "the player's work per quantum must be shorter than the period")
+      }
+      guard mix < period else {
+        throw context.error(
+          r.peek("mix") ?? node, "\(path).mix", "the mixer's work per quantum must be shorter than the period")
+      }
+      return .audioPipeline(
+        AudioPipeline(
+          periodNs: period, renderNs: render, hopNs: hop, mixNs: mix, deadlineNs: deadline, backend: backend))
     case "lock-holder":
       let outside = try duration("outside", Nanos.us(100))
       let inside = try duration("inside", Nanos.us(20))
@@ -146,11 +165,6 @@ enum CatalogParser {
     let name = try Values.string(node, "\(path).backend", context)
     guard let index = env.domainNames.firstIndex(of: name) else {
       throw context.error(node, "\(path).backend", "no domain named '\(name)'")
-    }
-    if index < env.domainUsesBackend.count && env.domainUsesBackend[index] {
-      throw context.error(
-        node, "\(path).backend",
-        "'\(name)' sends requests to a backend itself; a backend must serve them (no chains or cycles of backends)")
     }
     let vcpu = try r.integer("backend_vcpu", default: 0, range: 0...(env.domainVCPUs[index] - 1))
     return BackendRef(domain: index, vcpu: vcpu)

@@ -67,12 +67,36 @@ public struct Scenario: Sendable {
     }
   }
 
-  /// The same scenario reduced to domain `d` alone (the oracle's demand run), its parameters kept.
-  public func alone(_ d: Int) -> Scenario {
+  /// The same scenario reduced to domain `d` alone (the oracle's demand run), its parameters kept,
+  /// with the backends its requests go through (and theirs) as helpers: they serve `d` and run
+  /// nothing of their own. `d` is domain 0 of the result; `helpers` gives the original index of
+  /// domains 1, 2, ...
+  public func alone(_ d: Int) -> (scenario: Scenario, helpers: [Int]) {
+    let domains = simulation.domains
+    var helpers: [Int] = []
+    func reach(_ b: Int) {
+      var b = b
+      while b != d && !helpers.contains(b) {
+        helpers.append(b)
+        guard let next = domains[b].backend?.ref.domain else { break }
+        b = next
+      }
+    }
+    for w in domains[d].workloads { if let b = w.firstBackend { reach(b.domain) } }
+    if let b = domains[d].backend { reach(b.ref.domain) }
+    let kept = [d] + helpers
+    func map(_ old: Int) -> Int { kept.firstIndex(of: old)! }
     var copy = self
-    copy.simulation.domains = [simulation.domains[d]]
-    copy.domainParameters = d < domainParameters.count ? [domainParameters[d]] : []
-    return copy
+    copy.simulation.domains = kept.enumerated().map { k, old in
+      var domain = domains[old]
+      domain.workloads = k == 0 ? domain.workloads.map { $0.mappingBackends(map) } : []
+      if let b = domain.backend {
+        domain.backend = BackendHop(ref: BackendRef(domain: map(b.ref.domain), vcpu: b.ref.vcpu), hopNs: b.hopNs)
+      }
+      return domain
+    }
+    copy.domainParameters = kept.map { $0 < domainParameters.count ? domainParameters[$0] : [:] }
+    copy.declaredDemand = kept.map { declaredDemand[$0] }
+    return (copy, helpers)
   }
-
 }

@@ -9,7 +9,10 @@ public enum ScenarioLoader {
     "name", "description", "host", "scheduler", "parameters", "duration", "warmup", "seed", "window",
     "context_switch", "guest_tick", "tie_shuffle", "domains", "control", "expect",
   ]
-  static let domainKeys = ["name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "parameters", "workloads"]
+  static let domainKeys = [
+    "name", "weight", "cap", "vcpus", "affinity", "demand", "dom0", "parameters", "workloads", "backend",
+    "backend_vcpu", "backend_hop",
+  ]
 
   /// Load and validate the scenario at `path`.
   public static func load(path: String) throws(ScenarioError) -> Scenario {
@@ -106,26 +109,18 @@ public enum ScenarioLoader {
     // Backends may be named before they are declared: collect names and vCPU counts first.
     var names: [String] = []
     var vcpuCounts: [Int] = []
-    var usesBackend: [Bool] = []
     for (i, node) in domainSeq.enumerated() {
       guard case .mapping(let m) = node else { break }
       let name = m.first { $0.key.scalarText == "name" }?.value.scalarText ?? "d\(i)"
       let vcpus = m.first { $0.key.scalarText == "vcpus" }?.value.scalarText.flatMap { Int($0) } ?? 1
       names.append(name)
       vcpuCounts.append(max(1, vcpus))
-      var backend = false
-      if case .sequence(let workloads)? = m.first(where: { $0.key.scalarText == "workloads" })?.value {
-        for case .mapping(let w) in workloads where w.contains(where: { $0.key.scalarText == "backend" }) {
-          backend = true
-        }
-      }
-      usesBackend.append(backend)
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     for (i, node) in domainSeq.enumerated() {
       let (domain, demand, policyParameters) = try parseDomain(
-        node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, usesBackend: usesBackend,
-        directory: directory, context: context
+        node, index: i, topology: topology, names: names, vcpuCounts: vcpuCounts, directory: directory,
+        context: context
       )
       if domains.contains(where: { $0.name == domain.name }) {
         throw context.error(node, "domains[\(i)].name", "duplicate domain name '\(domain.name)'")
@@ -138,6 +133,7 @@ public enum ScenarioLoader {
       declared.append(demand)
       domainParameters.append(policyParameters)
     }
+    try refuseBackendCycles(domains, nodes: Array(domainSeq), context: context)
     var expectations: [Expectation] = []
     if let node = top.optional("expect") {
       expectations = try ExpectationParser.parse(node, domains: domains, context: context)
@@ -236,9 +232,30 @@ public enum ScenarioLoader {
     return nil
   }
 
+  /// A chain of domain backends must end: a cycle (a → b → a) would forward a request forever.
+  /// Reported at the `backend` key of the first domain on it, in file order.
+  static func refuseBackendCycles(_ domains: [DomainConfig], nodes: [Node], context: NodeContext) throws(ScenarioError)
+  {
+    for start in domains.indices where domains[start].backend != nil {
+      var path = [start]
+      var d = start
+      while let next = domains[d].backend?.ref.domain {
+        if let k = path.firstIndex(of: next) {
+          let cycle = (path[k...] + [next]).map { domains[$0].name }.joined(separator: " → ")
+          let first = path[k...].min()!
+          var node: Node? = nodes[first]
+          if case .mapping(let m) = nodes[first] { node = m.first { $0.key.scalarText == "backend" }?.value ?? node }
+          throw context.error(node, "domains[\(first)].backend", "a cycle of backends: \(cycle)")
+        }
+        path.append(next)
+        d = next
+      }
+    }
+  }
+
   static func parseDomain(
-    _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], usesBackend: [Bool],
-    directory: String, context: NodeContext
+    _ node: Node, index i: Int, topology: HostTopology, names: [String], vcpuCounts: [Int], directory: String,
+    context: NodeContext
   ) throws(ScenarioError) -> (DomainConfig, Double?, [String: [String: ParameterValue]]) {
     let path = "domains[\(i)]"
     var reader = try MapReader(node, path: path, context: context)
@@ -269,8 +286,7 @@ public enum ScenarioLoader {
       }
       for (j, item) in seq.enumerated() {
         let env = WorkloadParser.Environment(
-          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory,
-          domainUsesBackend: usesBackend)
+          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
         let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", env: env, context: context)
         if workloads.contains(where: { $0.name == spec.name }) {
           throw context.error(item, "\(path).workloads[\(j)].name", "duplicate workload name '\(spec.name)'")
@@ -278,10 +294,21 @@ public enum ScenarioLoader {
         workloads.append(spec)
       }
     }
+    var backend: BackendHop?
+    if reader.keys.contains("backend") {
+      let env = WorkloadParser.Environment(
+        vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
+      let ref = try CatalogParser.backend(&reader, path, env, context)
+      if ref.domain == i {
+        throw context.error(reader.peek("backend"), "\(path).backend", "a domain cannot be its own backend")
+      }
+      let hop = try reader.duration("backend_hop", default: Nanos.us(30))
+      backend = BackendHop(ref: ref, hopNs: try WorkloadParser.positive(hop, "\(path).backend_hop", node, context))
+    }
     try reader.finish(allowed: domainKeys)
     let domain = DomainConfig(
       name: name, weight: weight, capPercent: cap, vcpus: vcpus, hardAffinity: affinity, isControl: isControl,
-      workloads: workloads)
+      workloads: workloads, backend: backend)
     return (domain, demand, policyParameters)
   }
 }

@@ -13,8 +13,6 @@ enum WorkloadParser {
     var domainVCPUs: [Int]
     /// The scenario file's directory, for relative paths (rt-app files).
     var directory: String
-    /// Whether each domain has a workload that sends its requests to a backend.
-    var domainUsesBackend: [Bool] = []
   }
 
   static func parse(_ node: Node, path: String, env: Environment, context: NodeContext) throws(ScenarioError)
@@ -315,6 +313,17 @@ public enum WorkloadCatalog {
         ("burn", "5ms", "CPU between I/Os"), ("io", "100us", "device-model handling per I/O"),
         ("backend", "required", "dom0 or stub domain name"), ("backend_vcpu", "0", "its vCPU"),
       ], metrics: "iterations, iteration time"),
+    Entry(
+      type: "vchan-audio",
+      summary:
+        "Qubes audio: a player renders a quantum, vchan hands it to the audio domain's mixer, then on through its backends",
+      parameters: [
+        ("period", "10ms", "audio quantum"), ("render", "300us", "player work per quantum (this domain)"),
+        ("hop", "50us", "vchan handling per quantum in the backend"),
+        ("mix", "500us", "mixer work per quantum (backend)"),
+        ("deadline", "= period", "device buffer: a quantum ready later is an underrun"),
+        ("backend", "none", "audio domain (sys-audio, dom0); none: mixed here"), ("backend_vcpu", "0", "its vCPU"),
+      ], metrics: "underruns (misses), underruns per minute, latency tolerance for 99.9%"),
     Entry(
       type: "lock-holder", summary: "W12 lock holder: threads on the domain's vCPUs sharing a spinlock",
       parameters: [

@@ -11,18 +11,19 @@ extension CLITests {
   /// (name, scenario text, expected stderr fragment): run through `schedlab validate` and `run`.
   static let hostileScenarios: [(String, String, String)] = [
     (
-      "backend chain",
-      header
-        + "domains:\n  - {name: dom0, dom0: true}\n  - {name: h, workloads: [{type: net-rr, backend: dom0}]}\n"
-        + "  - {name: g, workloads: [{type: net-rr, backend: h}]}\n",
-      ":7: domains[2].workloads[0].backend: 'h' sends requests to a backend itself"
-    ),
-    (
       "backend cycle",
       header
-        + "domains:\n  - {name: h, workloads: [{type: net-rr, backend: g}]}\n"
-        + "  - {name: g, workloads: [{type: net-rr, backend: h}]}\n",
-      ":5: domains[0].workloads[0].backend: 'g' sends requests to a backend itself"
+        + "domains:\n  - {name: h, backend: g}\n  - {name: g, backend: k}\n  - {name: k, backend: g}\n"
+        + "  - {name: app, workloads: [{type: net-rr, backend: h}]}\n",
+      ":6: domains[1].backend: a cycle of backends: g → k → g"
+    ),
+    (
+      "own backend", header + "domains:\n  - {name: h, backend: h}\n",
+      ":5: domains[0].backend: a domain cannot be its own backend"
+    ),
+    (
+      "backend vCPU out of range", header + "domains:\n  - {name: h, backend: g, backend_vcpu: 2}\n  - {name: g}\n",
+      ":5: domains[0].backend_vcpu: 2 is outside 0...0"
     ),
     ("window longer than the run", header + "window: 5s\n" + burner, ":4: window: a window of 5s is longer"),
     ("absurd context switch", header + "context_switch: 10s\n" + burner, ":4: context_switch: 10s is more than 10ms"),

@@ -73,6 +73,12 @@ import DequeModule
   case complete
   /// A stream batch was acknowledged: count it and send the next batch (source `next`).
   case repeatStream
+  /// A later stage of a pipeline: release a job of the task, keeping the first stage's stamp (the
+  /// job was counted when the pipeline released it).
+  case releaseStage
+  /// The last hop of a pipeline: the job released at the stamp is done; late if past `amount` (its
+  /// relative deadline).
+  case completeJob
 }
 
 /// A source of interrupts for one vCPU: a device, or a guest timer.

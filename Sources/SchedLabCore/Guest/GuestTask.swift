@@ -75,6 +75,9 @@ import DequeModule
   var currentStamp: Int64 = 0
   /// Jobs waiting behind it: their release times.
   var waiting = Deque<Int64>(minimumCapacity: 4)
+  /// A pipeline stage: a finished job goes on to this source, stamped with its release (-1: the job
+  /// is complete here and counted).
+  var next: Int32 = -1
 }
 
 /// Requests served one at a time, in arrival order.

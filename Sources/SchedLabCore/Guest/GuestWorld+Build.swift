@@ -12,7 +12,22 @@ extension GuestWorld {
   }
 
   func buildGuests() {
+    // Mixers of audio pipelines run on their backend's vCPU: find them first, so that each guest's
+    // tasks stay contiguous.
+    var hosted = Array(
+      repeating: [(d: Int, w: Int, i: Int, metric: Int)](),
+      count: domainFirstVCPU.last.map { $0 + domains.last!.vcpus } ?? 0)
     var metricBase = 0
+    for (d, domain) in domains.enumerated() {
+      for (w, spec) in domain.workloads.enumerated() {
+        guard case .audioPipeline(let audio) = spec.kind, let b = audio.backend else { continue }
+        for i in 0..<domain.vcpus where spec.vcpu == nil || spec.vcpu == i {
+          hosted[backendVCPU(b)].append((d, w, i, metricBase + w))
+        }
+      }
+      metricBase += domain.workloads.count
+    }
+    metricBase = 0
     for (d, domain) in domains.enumerated() {
       for i in 0..<domain.vcpus {
         let v = domainFirstVCPU[d] + i
@@ -20,11 +35,22 @@ extension GuestWorld {
         for (w, spec) in domain.workloads.enumerated() where spec.vcpu == nil || spec.vcpu == i {
           instantiate(spec, domain: d, workload: w, vcpuInDomain: i, vcpu: v, metric: metricBase + w)
         }
+        for h in hosted[v] {
+          let spec = domains[h.d].workloads[h.w]
+          guard case .audioPipeline(let audio) = spec.kind else { continue }
+          let jobs = PeriodicJobs(serviceNs: audio.mixNs, deadlineNs: audio.deadlineNs)
+          mixers[[h.metric, h.i]] = addTask(
+            .periodic(jobs), vcpu: v, realtime: spec.realtime, metric: h.metric, rng: stream(h.d, h.w, h.i, 3),
+            hints: spec)
+        }
         guests.append(
           GuestKernel(vcpu: Int32(v), firstTask: Int32(firstTask), taskCount: Int32(tasks.count - firstTask)))
       }
       metricBase += domain.workloads.count
     }
+    for link in pipelines { connect(link) }
+    pipelines = []
+    mixers = [:]
   }
 
   /// Add a task; `spec`'s guest hints apply unless nil (crypto-audio's crypto task has none).
@@ -55,6 +81,34 @@ extension GuestWorld {
 
   /// The global vCPU index of a backend reference.
   private func backendVCPU(_ b: BackendRef) -> Int { domainFirstVCPU[b.domain] + b.vcpu }
+
+  /// Where a request sent to `b` (handled there for `cost`) is handled: `b`, then each backend of
+  /// the chain that `b`'s domain starts, nearest first, with the cost of each hop. The loader
+  /// refuses cycles; a chain longer than the domains is one, and stops here.
+  func hops(_ b: BackendRef, cost: Int64) -> [(vcpu: Int, cost: Int64)] {
+    var chain = [(vcpu: backendVCPU(b), cost: cost)]
+    var d = b.domain
+    while let next = domains[d].backend {
+      precondition(chain.count <= domains.count, "a cycle of backends reached the engine")
+      chain.append((backendVCPU(next.ref), next.hopNs))
+      d = next.ref.domain
+    }
+    return chain
+  }
+
+  /// Sources handling `chain` in order, each forwarding to the next, the last to `last`: returns
+  /// the first (or `last` for an empty chain). Built from the end, so each knows its successor.
+  private func forwarding(
+    _ chain: some BidirectionalCollection<(vcpu: Int, cost: Int64)>, to last: Int32, metric: Int, rng: Xoshiro256
+  ) -> Int32 {
+    var next = last
+    for hop in chain.reversed() {
+      next = addSource(
+        vcpu: hop.vcpu, task: -1, action: .forward, handlerNs: hop.cost, arrival: nil, next: next, metric: metric,
+        rng: rng)
+    }
+    return next
+  }
 
   /// The lock shared by a spinlock workload's instances (created by its first one).
   private func lock(ofMetric m: Int) -> Int32 {
@@ -129,9 +183,9 @@ extension GuestWorld {
         if let backend = spec.backend {
           let reply = addSource(
             vcpu: v, task: task, action: .wakeTask, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-          io = addSource(
-            vcpu: backendVCPU(backend), task: -1, action: .forward, handlerNs: spec.backendNs, arrival: nil,
-            next: reply, metric: metric, rng: sourceRNG)
+          // Out through every hop to the last backend, and back through the others.
+          let chain = hops(backend, cost: spec.backendNs)
+          io = forwarding(chain + chain.dropLast().reversed(), to: reply, metric: metric, rng: sourceRNG)
         }
         tasks[Int(task)].with(ScriptRun.self) {
           $0.timerSource = timer
@@ -141,31 +195,70 @@ extension GuestWorld {
     case .netRR(let arrival, let hop, let service, let backend):
       let task = addTask(
         .server(RequestServer(service: service)), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
-      let b = backendVCPU(backend)
+      // A packet arrives at the farthest backend and is forwarded hop by hop to the guest; the
+      // reply goes back out the same way and is complete when the farthest backend has handled it.
+      let chain = hops(backend, cost: hop)
       let toGuest = addSource(
         vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-      let reply = addSource(
-        vcpu: b, task: -1, action: .complete, handlerNs: hop, arrival: nil, metric: metric, rng: sourceRNG)
+      let end = addSource(
+        vcpu: chain.last!.vcpu, task: -1, action: .complete, handlerNs: chain.last!.cost, arrival: nil,
+        metric: metric, rng: sourceRNG)
+      let reply = forwarding(chain.dropLast(), to: end, metric: metric, rng: sourceRNG)
       tasks[Int(task)].with(RequestServer.self) { $0.replySource = reply }
+      let inward = forwarding(chain.reversed().dropFirst(), to: toGuest, metric: metric, rng: sourceRNG)
       _ = addSource(
-        vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: arrival, next: toGuest, metric: metric,
-        rng: sourceRNG)
+        vcpu: chain.last!.vcpu, task: -1, action: .forward, handlerNs: chain.last!.cost, arrival: arrival,
+        next: inward, metric: metric, rng: sourceRNG)
     case .netStream(let hop, let process, let backend):
       let task = addTask(
         .server(RequestServer(service: .constant(process))), vcpu: v, realtime: rt, metric: metric, rng: taskRNG,
         hints: spec)
-      let b = backendVCPU(backend)
+      // Batches come from the farthest backend to the guest; its acknowledgement goes back out, and
+      // the farthest backend then sends the next batch.
+      let chain = hops(backend, cost: hop)
       let toGuest = addSource(
         vcpu: v, task: task, action: .request, handlerNs: 0, arrival: nil, metric: metric, rng: sourceRNG)
-      let out = addSource(
-        vcpu: b, task: -1, action: .forward, handlerNs: hop, arrival: nil, next: toGuest, metric: metric,
-        rng: sourceRNG)
-      let reply = addSource(
-        vcpu: b, task: -1, action: .repeatStream, handlerNs: hop, arrival: nil, next: out, metric: metric,
-        rng: sourceRNG)
+      let out = forwarding(chain.reversed(), to: toGuest, metric: metric, rng: sourceRNG)
+      let end = addSource(
+        vcpu: chain.last!.vcpu, task: -1, action: .repeatStream, handlerNs: chain.last!.cost, arrival: nil, next: out,
+        metric: metric, rng: sourceRNG)
+      let reply = forwarding(chain.dropLast(), to: end, metric: metric, rng: sourceRNG)
       tasks[Int(task)].with(RequestServer.self) { $0.replySource = reply }
       streamKicks.append(out)
+    case .audioPipeline(let audio):
+      // The player renders each quantum; with a backend, its mixer stage is created on the backend's
+      // vCPU (`buildGuests`) and the two are connected once every guest exists.
+      let render = audio.backend == nil ? audio.renderNs + audio.mixNs : audio.renderNs
+      let jobs = PeriodicJobs(serviceNs: render, deadlineNs: audio.deadlineNs)
+      let player = addTask(.periodic(jobs), vcpu: v, realtime: rt, metric: metric, rng: taskRNG, hints: spec)
+      _ = addSource(
+        vcpu: v, task: player, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: audio.periodNs),
+        metric: metric, rng: sourceRNG)
+      if audio.backend != nil {
+        pipelines.append(PipelineLink(player: player, instance: [metric, i], audio: audio, rng: sourceRNG))
+      }
     }
+  }
+
+  /// Connect a player to its mixer: the quantum crosses vchan into the backend (a handler there that
+  /// releases the mixer's job), and the mixed quantum goes through the backend's own chain; the
+  /// last hop (or the mixer, with no chain) completes the job against the deadline.
+  private func connect(_ link: PipelineLink) {
+    let metric = Int(link.instance[0])
+    guard let mixer = mixers[link.instance], let backend = link.audio.backend else { return }
+    let device = hops(backend, cost: link.audio.hopNs).dropFirst()
+    var done: Int32 = -1
+    if let last = device.last {
+      done = addSource(
+        vcpu: last.vcpu, task: -1, action: .completeJob, handlerNs: last.cost, arrival: nil,
+        amount: link.audio.deadlineNs, metric: metric, rng: link.rng)
+      done = forwarding(device.dropLast(), to: done, metric: metric, rng: link.rng)
+    }
+    tasks[Int(mixer)].with(PeriodicJobs.self) { $0.next = done }
+    let vchan = addSource(
+      vcpu: backendVCPU(backend), task: mixer, action: .releaseStage, handlerNs: link.audio.hopNs, arrival: nil,
+      metric: metric, rng: link.rng)
+    tasks[Int(link.player)].with(PeriodicJobs.self) { $0.next = vchan }
   }
 
   /// A periodic task and the timer source that releases its jobs.

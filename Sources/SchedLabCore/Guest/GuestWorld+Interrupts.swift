@@ -53,6 +53,8 @@ extension GuestWorld {
       tasks[t].remaining += sources[s].amount
     case .releaseJob:
       releaseJob(t, stamp: irq.stamp)
+    case .releaseStage:
+      releaseJob(t, stamp: irq.stamp, counted: false)
     case .request:
       workloads[Int(tasks[t].metric)].released += 1
       let idle = tasks[t].remaining == 0
@@ -72,6 +74,9 @@ extension GuestWorld {
       let m = Int(sources[s].metric)
       workloads[m].completed += 1
       workloads[m].response.record(now - irq.stamp)
+    case .completeJob:
+      let m = Int(sources[s].metric)
+      recordJob(metric: m, vcpu: v, release: irq.stamp, deadline: sources[s].amount)
     case .repeatStream:
       let m = Int(sources[s].metric)
       workloads[m].completed += 1
@@ -83,9 +88,9 @@ extension GuestWorld {
   }
 
   /// A periodic job is released (stamped with its interrupt's time): it starts, or waits behind
-  /// the job in service.
-  func releaseJob(_ t: Int, stamp: Int64) {
-    workloads[Int(tasks[t].metric)].released += 1
+  /// the job in service. A pipeline's later stages are not counted again.
+  func releaseJob(_ t: Int, stamp: Int64, counted: Bool = true) {
+    if counted { workloads[Int(tasks[t].metric)].released += 1 }
     // The kernel marks a dont_desched real-time job from the handler that releases it, so the
     // handler's return does not end a boost the job needs.
     if tasks[t].dontDesched { setDontDesched(Int(tasks[t].vcpu), true) }

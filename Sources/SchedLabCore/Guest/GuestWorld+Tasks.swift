@@ -39,28 +39,38 @@ extension GuestWorld {
     if let next { startRequest(t, stamp: next) }
   }
 
-  /// A periodic job completed: record its response time and deadline, start the next waiting job.
+  /// A periodic job completed: record its response time and deadline (or pass it to the pipeline's
+  /// next stage), start the next waiting job.
   private func jobDone(_ t: Int, metric m: Int) {
-    let (release, deadline, next) = tasks[t].with(PeriodicJobs.self) { jobs -> (Int64, Int64, Int64) in
+    let (release, deadline, next, stage) = tasks[t].with(PeriodicJobs.self) {
+      jobs -> (Int64, Int64, Int64, Int32) in
       let release = jobs.currentStamp
       if let next = jobs.waiting.popFirst() {
         jobs.currentStamp = next
-        return (release, jobs.deadlineNs, jobs.serviceNs)
+        return (release, jobs.deadlineNs, jobs.serviceNs, jobs.next)
       }
-      return (release, jobs.deadlineNs, -1)
+      return (release, jobs.deadlineNs, -1, jobs.next)
     }
-    let response = now - release
-    host.jobCompleted(
-      vcpu: Int(tasks[t].vcpu), domain: workloads[m].domain, workload: workloads[m].specIndex, release: release,
-      deadline: deadline)
-    workloads[m].completed += 1
-    workloads[m].response.record(response)
-    if response > deadline { workloads[m].deadlineMisses += 1 }
+    if stage >= 0 {
+      deliverInterrupt(Int(stage), stamp: release)
+    } else {
+      recordJob(metric: m, vcpu: Int(tasks[t].vcpu), release: release, deadline: deadline)
+    }
     if next >= 0 {
       tasks[t].remaining = next
     } else if tasks[t].dontDesched {
       jobSectionEnded(t)
     }
+  }
+
+  /// A job released at `release` is complete now, on vCPU `v`: count it, its response, and a miss.
+  func recordJob(metric m: Int, vcpu v: Int, release: Int64, deadline: Int64) {
+    let response = now - release
+    host.jobCompleted(
+      vcpu: v, domain: workloads[m].domain, workload: workloads[m].specIndex, release: release, deadline: deadline)
+    workloads[m].completed += 1
+    workloads[m].response.record(response)
+    if response > deadline { workloads[m].deadlineMisses += 1 }
   }
 
   /// Move a `phases` task to its next step(s): run sets work, block arms its timer, yield yields.

@@ -24,6 +24,10 @@
   var locks: [Int32] = []
   /// The lock of each spinlock workload, by metric index (-1: not a spinlock workload).
   var lockOfMetric: [Int32] = []
+  /// While the guests are built: audio players waiting for their mixers, and the mixer task of each
+  /// (metric, vCPU in domain) instance.
+  var pipelines: [PipelineLink] = []
+  var mixers: [[Int]: Int32] = [:]
   /// Per-workload counters, indexed by metric (the domain's workloads in order, domain after domain).
   var workloads: [WorkloadCounters] = []
 
@@ -108,4 +112,13 @@
   }
 
   var histogramBytes: Int { workloads.reduce(0) { $0 + $1.response.storageBytes } }
+}
+
+/// An audio player to connect to its mixer once every guest is built.
+struct PipelineLink {
+  var player: Int32
+  /// (metric, vCPU in the playing domain): the key of its mixer.
+  var instance: [Int]
+  var audio: AudioPipeline
+  var rng: Xoshiro256
 }

@@ -95,6 +95,44 @@ public struct BackendRef: Hashable, Sendable {
   }
 }
 
+/// A domain's own backend: the I/O it handles for others continues there (a `sys-audio` whose sound
+/// card is a USB device of `sys-usb`; a `sys-firewall` whose network is `sys-net`). Each request
+/// that reaches the domain is forwarded to `ref`, handled there in interrupt context for `hopNs`.
+public struct BackendHop: Hashable, Sendable {
+  public var ref: BackendRef
+  public var hopNs: Int64
+  public init(ref: BackendRef, hopNs: Int64) {
+    self.ref = ref
+    self.hopNs = hopNs
+  }
+}
+
+/// A stream of audio quanta through a pipeline of domains (Qubes OS): every `periodNs` the player in
+/// the domain renders a quantum (`renderNs` of real-time work), hands it over vchan to its backend
+/// (`hopNs` handled in interrupt context on the backend's vCPU), where a mixer task spends `mixNs`;
+/// the mixed quantum then goes through the backend's own chain of backends (a USB sound card: one
+/// hop in `sys-usb`), and is ready when the last hop is handled. A quantum ready later than
+/// `deadlineNs` after its release is an underrun.
+public struct AudioPipeline: Hashable, Sendable {
+  public var periodNs: Int64
+  public var renderNs: Int64
+  public var hopNs: Int64
+  public var mixNs: Int64
+  public var deadlineNs: Int64
+  /// Where the mixer runs (nil: in the playing domain, right after the player).
+  public var backend: BackendRef?
+  public init(
+    periodNs: Int64, renderNs: Int64, hopNs: Int64, mixNs: Int64, deadlineNs: Int64, backend: BackendRef?
+  ) {
+    self.periodNs = periodNs
+    self.renderNs = renderNs
+    self.hopNs = hopNs
+    self.mixNs = mixNs
+    self.deadlineNs = deadlineNs
+    self.backend = backend
+  }
+}
+
 /// How a `demand` workload spaces its bursts (the period is burst / fraction).
 public enum DemandArrival: String, Hashable, Sendable, CaseIterable {
   case periodic, jittered, poisson
@@ -140,6 +178,8 @@ public enum WorkloadKind: Hashable, Sendable {
   /// Network stream: the backend hands the guest one batch at a time (`hopNs`), the guest processes
   /// it (`processNs`) and asks for the next one: throughput in batches per second.
   case netStream(hopNs: Int64, processNs: Int64, backend: BackendRef)
+  /// Audio played through an audio domain and its backends (see ``AudioPipeline``).
+  case audioPipeline(AudioPipeline)
 }
 
 /// What a workload reports, beyond the CPU it uses.
@@ -161,7 +201,7 @@ public enum WorkloadCategory: String, Sendable {
 extension WorkloadKind {
   public var category: WorkloadCategory {
     switch self {
-    case .periodic, .cryptoAudio: return .jobs
+    case .periodic, .cryptoAudio, .audioPipeline: return .jobs
     case .server, .netRR: return .requests
     case .netStream: return .stream
     case .spinlock: return .lock
@@ -190,6 +230,31 @@ public struct WorkloadSpec: Hashable, Sendable {
   /// The backend of `io` script steps, and its handler cost per request.
   public var backend: BackendRef?
   public var backendNs: Int64 = 0
+  /// The first backend of this workload's requests, wherever its kind keeps it.
+  public var firstBackend: BackendRef? {
+    switch kind {
+    case .netRR(_, _, _, let b), .netStream(_, _, let b): return b
+    case .audioPipeline(let a): return a.backend
+    default: return backend
+    }
+  }
+
+  /// The same workload with its backends' domain indices mapped (a scenario reduced to some domains).
+  public func mappingBackends(_ map: (Int) -> Int) -> WorkloadSpec {
+    var copy = self
+    func m(_ b: BackendRef) -> BackendRef { BackendRef(domain: map(b.domain), vcpu: b.vcpu) }
+    copy.backend = backend.map(m)
+    switch kind {
+    case .netRR(let a, let h, let s, let b): copy.kind = .netRR(arrival: a, hopNs: h, service: s, backend: m(b))
+    case .netStream(let h, let p, let b): copy.kind = .netStream(hopNs: h, processNs: p, backend: m(b))
+    case .audioPipeline(var a):
+      a.backend = a.backend.map(m)
+      copy.kind = .audioPipeline(a)
+    default: break
+    }
+    return copy
+  }
+
   /// The catalogue name the scenario used (`video`, `schedbench-a`, ...), if any.
   public var catalogType: String?
 
@@ -222,6 +287,7 @@ public struct WorkloadSpec: Hashable, Sendable {
     case .script: return "script"
     case .netRR: return "net-rr"
     case .netStream: return "net-stream"
+    case .audioPipeline: return "vchan-audio"
     }
   }
 }

@@ -63,6 +63,11 @@ public struct EventEstimate: Sendable, Equatable {
     case .netRR(let arrival, _, let service, _):
       let rate = per(arrival.meanGap)
       return Load(open: rate, closed: rate * (Cost.backendRoundTrip - 1), cpu: rate * service.mean / 1e9)
+    case .audioPipeline(let a):
+      // Player, vchan hop, mixer and each further hop: about a round trip per quantum.
+      return Load(
+        open: per(a.periodNs), closed: per(a.periodNs) * (Cost.backendRoundTrip - 1),
+        cpu: Double(a.renderNs + a.mixNs + 2 * a.hopNs) / Double(a.periodNs))
     case .netStream(let hop, let process, _):
       return Load(
         closed: per(2 * hop + process) * Cost.backendRoundTrip, cpu: Double(process) / Double(2 * hop + process))

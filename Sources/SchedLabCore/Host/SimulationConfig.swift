@@ -12,11 +12,14 @@ public struct DomainConfig: Hashable, Sendable {
   /// Whether this domain is the control domain (dom0): privileged control calls.
   public var isControl: Bool
   public var workloads: [WorkloadSpec]
+  /// Where requests that reach this domain as a backend go on (nil: it is the last hop).
+  public var backend: BackendHop?
 
   public init(
     name: String, weight: Int = 256, capPercent: Int = 0, vcpus: Int = 1, hardAffinity: CPUMask? = nil,
-    isControl: Bool = false, workloads: [WorkloadSpec] = []
+    isControl: Bool = false, workloads: [WorkloadSpec] = [], backend: BackendHop? = nil
   ) {
+    self.backend = backend
     self.name = name
     self.weight = weight
     self.capPercent = capPercent

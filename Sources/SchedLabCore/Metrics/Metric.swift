@@ -68,6 +68,8 @@ public enum MetricUnit: Hashable, Sendable {
   case ns
   /// Events per second.
   case perSecond
+  /// Events per minute (audio underruns, as users count them).
+  case perMinute
   /// A count.
   case count
   /// A relative error, printed in scientific notation.
@@ -160,6 +162,7 @@ public struct Metric: Sendable {
     case .ns: Nanos.format(Int64(v.rounded()))
     case .count: String(Int64(v.rounded()))
     case .perSecond: Format.fixed(v, 1) + "/s"
+    case .perMinute: Format.fixed(v, 1) + "/min"
     case .error: Format.scientific(v, 2)
     case .fraction: Format.fixed(v, 4)
     case .share: Format.fixed(v, 3)

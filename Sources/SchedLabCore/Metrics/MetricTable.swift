@@ -123,6 +123,23 @@ public enum MetricTable {
           input.run.domains.indices.flatMap { selected(input, $0, q, .jobs) }, none: "no domain has such a workload")
       }),
     Metric(
+      "underruns_per_min", .perMinute, .domainOrHost,
+      "periodic jobs (audio quanta) finished after their deadline, per minute of measured time",
+      domain: { input, d, q in underrunRate(input, selected(input, d, q, .jobs), none: "no periodic-job workload") },
+      host: { input, q in
+        underrunRate(
+          input, input.run.domains.indices.flatMap { selected(input, $0, q, .jobs) },
+          none: "no domain has such a workload")
+      }),
+    Metric(
+      "latency_tolerance", .ns, .domain,
+      "the smallest deadline the worst periodic-job workload would have met for 99.9% of its jobs (its p99.9 response)",
+      domain: { input, d, q in
+        let jobs = selected(input, d, q, .jobs).filter { $0.response.count > 0 }
+        guard !jobs.isEmpty else { return Measured(missing: "no completed periodic job") }
+        return Measured(Double(jobs.map(\.latencyTolerance999Ns).max()!))
+      }),
+    Metric(
       "throughput", .perSecond, .domainOrHost,
       "completions per second: requests and streams, or the named workload's",
       domain: { input, d, q in rate(selectedThroughput(input, d, q), none: "no request or stream workload") },
@@ -236,6 +253,12 @@ extension MetricTable {
     let completed = jobs.reduce(0) { $0 + $1.completed }
     guard completed > 0 else { return Measured(missing: none) }
     return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / Double(completed))
+  }
+
+  static func underrunRate(_ input: MetricInput, _ jobs: [WorkloadResult], none: String) -> Measured {
+    guard !jobs.isEmpty else { return Measured(missing: none) }
+    let minutes = Double(max(1, input.run.measuredNs)) / 60e9
+    return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / minutes)
   }
 
   static func summary(_ s: LatencySummary, _ q: MetricQuery, _ none: String) -> Measured {
