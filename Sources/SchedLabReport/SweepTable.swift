@@ -10,7 +10,7 @@ public import SchedLabScenario
 /// names: share, ideal_share, share_minus_ideal, wake_p99_ns, ...; host: context_switches_per_s,
 /// migrations_per_s, idle_fraction; a workload's figures as `<workload>.throughput_per_s`, and for
 /// jobs and requests `<workload>.miss_ratio` and `<workload>.response_p99_ns`, for jobs also
-/// `<workload>.underruns_per_min` (misses per minute) and `<workload>.latency_tolerance_ns` (p99.9
+/// `<workload>.underruns_per_min` (late or never finished, per minute) and `<workload>.latency_tolerance_ns` (p99.9
 /// response: the deadline 99.9% of jobs met)), `value` (as the run
 /// CSV writes it). A metric with no value for
 /// a domain (a VM that never woke has no wake latency) has no row. The same rows as JSON Lines: one
@@ -38,7 +38,7 @@ public enum SweepTable {
           rows.append(prefix + [domain.name, w.name + ".miss_ratio", Format.fixed(w.missRatio, 6)])
           let minutes = Double(max(1, evaluation.result.measuredNs)) / 60e9
           rows.append(
-            prefix + [domain.name, w.name + ".underruns_per_min", Format.fixed(Double(w.deadlineMisses) / minutes, 3)])
+            prefix + [domain.name, w.name + ".underruns_per_min", Format.fixed(Double(w.underruns) / minutes, 3)])
         }
         if w.hasJobs || w.category == .requests, w.completed > 0 {
           rows.append(prefix + [domain.name, w.name + ".response_p99_ns", "\(w.response.p99Ns)"])

@@ -124,7 +124,7 @@ public enum MetricTable {
       }),
     Metric(
       "underruns_per_min", .perMinute, .domainOrHost,
-      "periodic jobs (audio quanta) finished after their deadline, per minute of measured time",
+      "periodic jobs (audio quanta) finished after their deadline or never, per minute of measured time",
       domain: { input, d, q in underrunRate(input, selected(input, d, q, .jobs), none: "no periodic-job workload") },
       host: { input, q in
         underrunRate(
@@ -258,7 +258,7 @@ extension MetricTable {
   static func underrunRate(_ input: MetricInput, _ jobs: [WorkloadResult], none: String) -> Measured {
     guard !jobs.isEmpty else { return Measured(missing: none) }
     let minutes = Double(max(1, input.run.measuredNs)) / 60e9
-    return Measured(Double(jobs.reduce(0) { $0 + $1.deadlineMisses }) / minutes)
+    return Measured(Double(jobs.reduce(0) { $0 + $1.underruns }) / minutes)
   }
 
   static func summary(_ s: LatencySummary, _ q: MetricQuery, _ none: String) -> Measured {

@@ -77,6 +77,9 @@ public struct WorkloadResult: Sendable {
   public var released: Int64
   public var completed: Int64
   public var deadlineMisses: Int64
+  /// Periodic jobs due by the clock but never finished (a starved audio stream completes nothing
+  /// and misses nothing: these count its lost quanta).
+  public var overdue: Int64 = 0
   public var interrupts: Int64
   /// Job or request response times (release or arrival → completion); for spinlocks, the wait from
   /// asking for the lock to taking it.
@@ -94,6 +97,8 @@ public struct WorkloadResult: Sendable {
   /// Completed jobs or requests per second of measured time.
   public var throughputPerS: Double
   public var missRatio: Double { completed > 0 ? Double(deadlineMisses) / Double(completed) : 0 }
+  /// Jobs late or never done: misses plus overdue jobs (audio underruns).
+  public var underruns: Int64 { deadlineMisses + overdue }
 }
 
 public struct HostResult: Sendable {
@@ -111,6 +116,22 @@ public struct HostResult: Sendable {
 }
 
 extension Engine {
+  /// Periodic jobs due in the measured interval but not finished by its end, beyond those that may
+  /// still be on time. Counted against the clock, not against releases: a vCPU that never runs never
+  /// takes the timer interrupt that releases its job, yet the device wants a quantum every period.
+  /// With a deadline D and a period P, an instance may have ⌈D/P⌉ jobs in flight in time.
+  static func overdue(_ spec: WorkloadSpec, _ c: WorkloadCounters, instances: Int, measuredNs: Int64) -> Int64 {
+    let window: (deadline: Int64, period: Int64)
+    switch spec.kind {
+    case .periodic(let period, _, let deadline), .cryptoAudio(let period, _, let deadline): window = (deadline, period)
+    case .audioPipeline(let a): window = (a.deadlineNs, a.periodNs)
+    default: return 0
+    }
+    let due = Int64(instances) * (measuredNs / window.period)
+    let inTime = Int64(instances) * ((window.deadline + window.period - 1) / window.period)
+    return max(0, due - c.completed - inTime)
+  }
+
   func makeResult() -> RunResult {
     let measured = max(1, now - metrics.measureStart)
     let seconds = Double(measured) / 1e9
@@ -143,7 +164,8 @@ extension Engine {
         workloads.append(
           WorkloadResult(
             name: spec.name, type: spec.typeName, released: c.released, completed: c.completed,
-            deadlineMisses: c.deadlineMisses, interrupts: c.interrupts, response: c.response.summary,
+            deadlineMisses: c.deadlineMisses, overdue: Self.overdue(spec, c, instances: spec.vcpu == nil ? domain.vcpus : 1, measuredNs: measured),
+            interrupts: c.interrupts, response: c.response.summary,
             spinNs: c.spinNs, holderPreemptions: c.holderPreemptions, category: spec.kind.category,
             throughputWindow: WindowSummary(c.throughputWindows), throughputPerS: Double(c.completed) / seconds))
       }
