@@ -164,7 +164,8 @@ extension Engine {
         workloads.append(
           WorkloadResult(
             name: spec.name, type: spec.typeName, released: c.released, completed: c.completed,
-            deadlineMisses: c.deadlineMisses, overdue: Self.overdue(spec, c, instances: spec.vcpu == nil ? domain.vcpus : 1, measuredNs: measured),
+            deadlineMisses: c.deadlineMisses,
+            overdue: Self.overdue(spec, c, instances: spec.vcpu == nil ? domain.vcpus : 1, measuredNs: measured),
             interrupts: c.interrupts, response: c.response.summary,
             spinNs: c.spinNs, holderPreemptions: c.holderPreemptions, category: spec.kind.category,
             throughputWindow: WindowSummary(c.throughputWindows), throughputPerS: Double(c.completed) / seconds))
