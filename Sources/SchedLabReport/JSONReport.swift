@@ -178,6 +178,8 @@ public enum JSONReport {
       w.int("released", p.released)
       w.int("completed", p.completed)
       w.int("deadline_misses", p.deadlineMisses)
+      w.int("overdue", p.overdue)
+      w.int("underruns", p.underruns)
       w.double("miss_ratio", p.missRatio)
       w.int("latency_tolerance_999_ns", p.latencyTolerance999Ns)
       if p.type == "video" {

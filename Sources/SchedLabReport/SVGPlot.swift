@@ -194,8 +194,8 @@ enum HTMLPage {
 }
 
 /// The items in first-seen order, each once (a report's series, sections and seeds).
-func orderedUnique(_ items: [String]) -> [String] {
-  var seen: Set<String> = []
+func orderedUnique<T: Hashable>(_ items: [T]) -> [T] {
+  var seen: Set<T> = []
   return items.filter { seen.insert($0).inserted }
 }
 

@@ -5,16 +5,48 @@ import SchedLabCore
 /// sweep's results table: share against ideal, wake-up p99 as CDFs on a log axis, trade-off plots
 /// per base scenario with the Pareto front marked, and a summary table per scenario.
 public enum SweepHTMLReport {
-  /// A derived figure of one configuration (a base file with its axis values, averaged over seeds).
-  public enum Figure: String, CaseIterable, Sendable {
+  /// A derived figure of one configuration (a base file with its axis values, averaged over seeds):
+  /// one of the named figures, or one domain's metric as the table has it (`DOMAIN:METRIC`).
+  public enum Figure: Hashable, Sendable {
     /// The largest |share − ideal| of any VM, in pCPUs.
-    case worstShareError = "worst_share_error"
+    case worstShareError
     /// The largest wake-up p99 of any VM, in µs.
-    case worstWakeP99 = "worst_wake_p99_us"
+    case worstWakeP99
     /// Every workload's completions per second, summed.
-    case throughput = "total_throughput_per_s"
+    case throughput
     /// The largest deadline-miss ratio of any periodic workload.
-    case worstMissRatio = "worst_miss_ratio"
+    case worstMissRatio
+    /// The most underruns per minute of any periodic workload (late or never done).
+    case worstUnderruns
+    /// A row of the table: `build:share`, `call:audio.underruns_per_min`.
+    case measured(domain: String, metric: String)
+
+    /// The named figures, in the summary table's order.
+    public static let named: [Figure] = [
+      .worstShareError, .worstWakeP99, .throughput, .worstMissRatio, .worstUnderruns,
+    ]
+
+    public var name: String {
+      switch self {
+      case .worstShareError: return "worst_share_error"
+      case .worstWakeP99: return "worst_wake_p99_us"
+      case .throughput: return "total_throughput_per_s"
+      case .worstMissRatio: return "worst_miss_ratio"
+      case .worstUnderruns: return "worst_underruns_per_min"
+      case .measured(let domain, let metric): return "\(domain):\(metric)"
+      }
+    }
+
+    /// A named figure, or `DOMAIN:METRIC`.
+    public init?(_ text: String) {
+      if let f = Figure.named.first(where: { $0.name == text }) {
+        self = f
+        return
+      }
+      let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+      self = .measured(domain: String(parts[0]), metric: String(parts[1]))
+    }
 
     var label: String {
       switch self {
@@ -22,6 +54,17 @@ public enum SweepHTMLReport {
       case .worstWakeP99: return "worst VM wake-up p99 (µs)"
       case .throughput: return "total throughput (completions/s)"
       case .worstMissRatio: return "worst deadline-miss ratio"
+      case .worstUnderruns: return "worst underruns per minute"
+      case .measured(let domain, let metric): return "\(domain): \(metric)"
+      }
+    }
+
+    /// Whether more is better (for the Pareto front): throughputs and shares; less for the rest.
+    public var maximized: Bool {
+      switch self {
+      case .throughput: return true
+      case .measured(_, let metric): return metric == "share" || metric.hasSuffix("throughput_per_s")
+      default: return false
       }
     }
   }
@@ -112,7 +155,10 @@ public enum SweepHTMLReport {
     html += "</div>\n"
 
     // 3. Per base scenario: trade-offs and the summary table.
-    let configurations = Self.configurations(rows)
+    // The summary's columns: the named figures, then the table rows the trade-offs ask for.
+    let asked = orderedUnique(tradeoffs.flatMap { [$0.0, $0.1] }.filter { !Figure.named.contains($0) })
+    let columns = Figure.named + asked
+    let configurations = Self.configurations(rows, measured: asked)
     // One section per base file, and per host model when the sweep varies it (figures of different
     // host models are not comparable on one plot).
     let modelAxis = axisNames.firstIndex(of: "host.model")
@@ -131,9 +177,9 @@ public enum SweepHTMLReport {
           return (schedulerAxis.map { c.axes[$0] } ?? "runs", a, b, describe(c.axes, axisNames))
         }
         guard !pts.isEmpty else { continue }
-        let front = pareto(pts.map { ($0.1, $0.2) }, maximizeX: x == .throughput, maximizeY: y == .throughput)
+        let front = pareto(pts.map { ($0.1, $0.2) }, maximizeX: x.maximized, maximizeY: y.maximized)
         var plot = SVGPlot(
-          title: "\(scenarioName(file))\(model.map { ", \($0)" } ?? ""): \(y.rawValue) vs \(x.rawValue)",
+          title: "\(scenarioName(file))\(model.map { ", \($0)" } ?? ""): \(y.name) vs \(x.name)",
           xLabel: x.label, yLabel: y.label,
           series: orderedUnique(pts.map(\.0)).map { p in
             SVGPlot.Series(name: p, points: pts.filter { $0.0 == p }.map { ($0.1, $0.2, $0.3) })
@@ -149,10 +195,10 @@ public enum SweepHTMLReport {
       }
       html += "</div>\n<table class=\"summary\"><tr>"
       html += axisNames.map { "<th class=\"text\">\(escape($0))</th>" }.joined()
-      html += Figure.allCases.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
+      html += columns.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
       for c in mine {
         html += "<tr>" + c.axes.map { "<td class=\"text\">\(escape($0.isEmpty ? "–" : $0))</td>" }.joined()
-        html += Figure.allCases.map { "<td>\(c.figures[$0].map(number) ?? "–")</td>" }.joined() + "</tr>\n"
+        html += columns.map { "<td>\(c.figures[$0].map(number) ?? "–")</td>" }.joined() + "</tr>\n"
       }
       html += "</table>\n"
     }
@@ -167,7 +213,7 @@ public enum SweepHTMLReport {
   }
 
   /// Each base file × axis values, with its figures averaged over seeds, in table order.
-  static func configurations(_ rows: [Row]) -> [Configuration] {
+  static func configurations(_ rows: [Row], measured: [Figure] = []) -> [Configuration] {
     var order: [String] = []
     var perRun: [String: [Int: [Row]]] = [:]
     var info: [String: (String, [String])] = [:]
@@ -192,6 +238,12 @@ public enum SweepHTMLReport {
         if !throughput.isEmpty { f[.throughput] = throughput.reduce(0, +) }
         let misses = run.filter { $0.metric.hasSuffix(".miss_ratio") }.map(\.value)
         if let m = misses.max() { f[.worstMissRatio] = m }
+        let underruns = run.filter { $0.metric.hasSuffix(".underruns_per_min") }.map(\.value)
+        if let u = underruns.max() { f[.worstUnderruns] = u }
+        for figure in measured {
+          guard case .measured(let domain, let metric) = figure else { continue }
+          if let row = run.first(where: { $0.domain == domain && $0.metric == metric }) { f[figure] = row.value }
+        }
         for (k, v) in f { sums[k] = ((sums[k]?.0 ?? 0) + v, (sums[k]?.1 ?? 0) + 1) }
       }
       return Configuration(

@@ -23,18 +23,22 @@ public enum TableReport {
     out.append(Format.table(rows, rightAligned: Set(1..<rows[0].count)))
     let periodic = report.jobs
     if !periodic.isEmpty {
+      // Jobs due but never done (a starved stream) get a column only when there are some.
+      let owed = periodic.contains { $0.1.overdue > 0 }
       var prow: [[String]] = [
-        ["jobs", "released", "completed", "missed", "miss %", "resp p50", "p99", "p99.9", "max"]
+        ["jobs", "released", "completed", "missed"] + (owed ? ["never done"] : [])
+          + ["miss %", "resp p50", "p99", "p99.9", "max"]
       ]
       for (dom, p) in periodic {
-        prow.append([
-          "\(dom)/\(p.name)", String(p.released), String(p.completed), String(p.deadlineMisses),
-          Format.fixed(p.missRatio * 100, 2), Format.duration(p.response.p50Ns), Format.duration(p.response.p99Ns),
-          Format.duration(p.response.p999Ns), Format.duration(p.response.maxNs),
-        ])
+        prow.append(
+          ["\(dom)/\(p.name)", String(p.released), String(p.completed), String(p.deadlineMisses)]
+            + (owed ? [String(p.overdue)] : []) + [
+              Format.fixed(p.missRatio * 100, 2), Format.duration(p.response.p50Ns),
+              Format.duration(p.response.p99Ns), Format.duration(p.response.p999Ns), Format.duration(p.response.maxNs),
+            ])
       }
       out.append("")
-      out.append(Format.table(prow, rightAligned: Set(1...8)))
+      out.append(Format.table(prow, rightAligned: Set(1..<prow[0].count)))
     }
     let servers = report.requests
     if !servers.isEmpty {

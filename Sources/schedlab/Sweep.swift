@@ -245,7 +245,8 @@ struct ReportCommand: ParsableCommand {
       Plots: share against ideal, wake-up p99 CDFs on a log axis per policy, and per base scenario
       the trade-offs chosen with --tradeoff X,Y (default: worst_share_error,worst_wake_p99_us and
       worst_share_error,total_throughput_per_s) with their Pareto front; a summary table per scenario.
-      Figures: \(SweepHTMLReport.Figure.allCases.map(\.rawValue).joined(separator: ", ")).
+      Figures: \(SweepHTMLReport.Figure.named.map(\.name).joined(separator: ", ")), or one domain's metric as the \
+      table names it, DOMAIN:METRIC (build:share, call:audio.underruns_per_min).
       """)
 
   @Argument(help: "A sweep's results directory, or its results.csv.") var results: String
@@ -269,11 +270,11 @@ struct ReportCommand: ParsableCommand {
       (tradeoff.isEmpty
       ? ["worst_share_error,worst_wake_p99_us", "worst_share_error,total_throughput_per_s"] : tradeoff)
       .map { text -> (SweepHTMLReport.Figure, SweepHTMLReport.Figure) in
-        let parts = text.split(separator: ",").map { SweepHTMLReport.Figure(rawValue: String($0)) }
+        let parts = text.split(separator: ",").map { SweepHTMLReport.Figure(String($0)) }
         guard parts.count == 2, let x = parts[0], let y = parts[1] else {
           throw CLIError(
             message:
-              "--tradeoff: '\(text)' is not X,Y with X and Y among \(SweepHTMLReport.Figure.allCases.map(\.rawValue).joined(separator: ", "))"
+              "--tradeoff: '\(text)' is not X,Y with X and Y among \(SweepHTMLReport.Figure.named.map(\.name).joined(separator: ", ")) or DOMAIN:METRIC"
           )
         }
         return (x, y)

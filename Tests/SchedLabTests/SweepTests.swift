@@ -303,6 +303,34 @@ extension CLITests {
   #expect(page.contains("a, realistic: worst_wake_p99_us vs worst_share_error"))
 }
 
+/// A trade-off may plot one domain's metric from the table (`DOMAIN:METRIC`), averaged over seeds;
+/// shares and throughputs are better larger, so the Pareto front keeps the configuration with the
+/// most build share and the fewest underruns, and the summary table gains the figures asked for.
+@Test func reportPlotsADomainsMetric() throws {
+  let csv = """
+    point,file,scheduler,seed,domain,metric,value
+    0,q.yaml,credit,1,build,share,1.0
+    0,q.yaml,credit,1,call,audio.underruns_per_min,600
+    1,q.yaml,credit,2,build,share,2.0
+    1,q.yaml,credit,2,call,audio.underruns_per_min,400
+    2,q.yaml,credit2,1,build,share,2.5
+    2,q.yaml,credit2,1,call,audio.underruns_per_min,0
+    3,q.yaml,credit2,2,build,share,2.5
+    3,q.yaml,credit2,2,call,audio.underruns_per_min,0
+
+    """
+  let x = try #require(SweepHTMLReport.Figure("build:share"))
+  let y = try #require(SweepHTMLReport.Figure("call:audio.underruns_per_min"))
+  #expect(SweepHTMLReport.Figure("worst_underruns_per_min") == .worstUnderruns)
+  #expect(SweepHTMLReport.Figure("nonsense") == nil && SweepHTMLReport.Figure(":share") == nil)
+  let page = try SweepHTMLReport.render(csv: csv, title: "t", tradeoffs: [(x, y)])
+  #expect(page.contains("q: call:audio.underruns_per_min vs build:share"))
+  #expect(page.contains("<th>build: share</th><th>call: audio.underruns_per_min</th>"))
+  // credit: the mean of its two seeds (1.5 pCPUs, 500/min); credit2: 2.5 and 0.
+  #expect(page.contains("<td>1.50</td><td>500</td>") && page.contains("<td>2.50</td><td>0.0000</td>"))
+  #expect(x.maximized && !y.maximized && SweepHTMLReport.Figure.throughput.maximized)
+}
+
 /// One CSV quoting for every CSV SchedLab writes (run CSV, jobs log, sweep table), read back by the
 /// report's parser: plain fields as they are, the others quoted with quotes doubled.
 @Test func csvFieldsRoundTrip() {
