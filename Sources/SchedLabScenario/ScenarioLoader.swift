@@ -295,6 +295,9 @@ public enum ScenarioLoader {
       }
     }
     var backend: BackendHop?
+    for key in ["backend_vcpu", "backend_hop"] where reader.keys.contains(key) && !reader.keys.contains("backend") {
+      throw context.error(reader.peek(key), "\(path).\(key)", "'\(key)' needs 'backend' (the domain's own backend)")
+    }
     if reader.keys.contains("backend") {
       let env = WorkloadParser.Environment(
         vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)

@@ -22,6 +22,10 @@ extension CLITests {
       ":5: domains[0].backend: a domain cannot be its own backend"
     ),
     (
+      "a backend hop with no backend", header + "domains:\n  - {name: h, backend_hop: 20us}\n",
+      ":5: domains[0].backend_hop: 'backend_hop' needs 'backend'"
+    ),
+    (
       "backend vCPU out of range", header + "domains:\n  - {name: h, backend: g, backend_vcpu: 2}\n  - {name: g}\n",
       ":5: domains[0].backend_vcpu: 2 is outside 0...0"
     ),

@@ -2,7 +2,7 @@
 extension GuestWorld {
   /// Random stream keys: (domain name, workload name, vCPU-in-domain, role). Names rather than
   /// positions, so that a domain draws the same numbers alone (demand measurement) as among others.
-  private func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
+  func stream(_ d: Int, _ w: Int, _ i: Int, _ role: Int) -> Xoshiro256 {
     let domain = domains[d]
     let key = StreamKey.make(
       Int(truncatingIfNeeded: StreamKey.hash(domain.name)),
@@ -12,22 +12,8 @@ extension GuestWorld {
   }
 
   func buildGuests() {
-    // Mixers of audio pipelines run on their backend's vCPU: find them first, so that each guest's
-    // tasks stay contiguous.
-    var hosted = Array(
-      repeating: [(d: Int, w: Int, i: Int, metric: Int)](),
-      count: domainFirstVCPU.last.map { $0 + domains.last!.vcpus } ?? 0)
+    let hosted = hostedMixers()
     var metricBase = 0
-    for (d, domain) in domains.enumerated() {
-      for (w, spec) in domain.workloads.enumerated() {
-        guard case .audioPipeline(let audio) = spec.kind, let b = audio.backend else { continue }
-        for i in 0..<domain.vcpus where spec.vcpu == nil || spec.vcpu == i {
-          hosted[backendVCPU(b)].append((d, w, i, metricBase + w))
-        }
-      }
-      metricBase += domain.workloads.count
-    }
-    metricBase = 0
     for (d, domain) in domains.enumerated() {
       for i in 0..<domain.vcpus {
         let v = domainFirstVCPU[d] + i
@@ -35,14 +21,7 @@ extension GuestWorld {
         for (w, spec) in domain.workloads.enumerated() where spec.vcpu == nil || spec.vcpu == i {
           instantiate(spec, domain: d, workload: w, vcpuInDomain: i, vcpu: v, metric: metricBase + w)
         }
-        for h in hosted[v] {
-          let spec = domains[h.d].workloads[h.w]
-          guard case .audioPipeline(let audio) = spec.kind else { continue }
-          let jobs = PeriodicJobs(serviceNs: audio.mixNs, deadlineNs: audio.deadlineNs)
-          mixers[[h.metric, h.i]] = addTask(
-            .periodic(jobs), vcpu: v, realtime: spec.realtime, metric: h.metric, rng: stream(h.d, h.w, h.i, 3),
-            hints: spec)
-        }
+        for mixer in hosted[v] { addMixer(mixer, vcpu: v) }
         guests.append(
           GuestKernel(vcpu: Int32(v), firstTask: Int32(firstTask), taskCount: Int32(tasks.count - firstTask)))
       }
@@ -54,7 +33,7 @@ extension GuestWorld {
   }
 
   /// Add a task; `spec`'s guest hints apply unless nil (crypto-audio's crypto task has none).
-  private func addTask(
+  func addTask(
     _ behaviour: TaskBehaviour, vcpu v: Int, realtime: Bool, metric: Int, rng: Xoshiro256, hints spec: WorkloadSpec?,
     remaining: Int64 = 0
   ) -> Int32 {
@@ -68,7 +47,7 @@ extension GuestWorld {
     return Int32(tasks.count - 1)
   }
 
-  private func addSource(
+  func addSource(
     vcpu: Int, task: Int32, action: IRQAction, handlerNs: Int64, arrival: ArrivalProcess?, amount: Int64 = 0,
     next: Int32 = -1, metric: Int, rng: Xoshiro256
   ) -> Int32 {
@@ -80,35 +59,7 @@ extension GuestWorld {
   }
 
   /// The global vCPU index of a backend reference.
-  private func backendVCPU(_ b: BackendRef) -> Int { domainFirstVCPU[b.domain] + b.vcpu }
-
-  /// Where a request sent to `b` (handled there for `cost`) is handled: `b`, then each backend of
-  /// the chain that `b`'s domain starts, nearest first, with the cost of each hop. The loader
-  /// refuses cycles; a chain longer than the domains is one, and stops here.
-  func hops(_ b: BackendRef, cost: Int64) -> [(vcpu: Int, cost: Int64)] {
-    var chain = [(vcpu: backendVCPU(b), cost: cost)]
-    var d = b.domain
-    while let next = domains[d].backend {
-      precondition(chain.count <= domains.count, "a cycle of backends reached the engine")
-      chain.append((backendVCPU(next.ref), next.hopNs))
-      d = next.ref.domain
-    }
-    return chain
-  }
-
-  /// Sources handling `chain` in order, each forwarding to the next, the last to `last`: returns
-  /// the first (or `last` for an empty chain). Built from the end, so each knows its successor.
-  private func forwarding(
-    _ chain: some BidirectionalCollection<(vcpu: Int, cost: Int64)>, to last: Int32, metric: Int, rng: Xoshiro256
-  ) -> Int32 {
-    var next = last
-    for hop in chain.reversed() {
-      next = addSource(
-        vcpu: hop.vcpu, task: -1, action: .forward, handlerNs: hop.cost, arrival: nil, next: next, metric: metric,
-        rng: rng)
-    }
-    return next
-  }
+  func backendVCPU(_ b: BackendRef) -> Int { domainFirstVCPU[b.domain] + b.vcpu }
 
   /// The lock shared by a spinlock workload's instances (created by its first one).
   private func lock(ofMetric m: Int) -> Int32 {
@@ -238,27 +189,6 @@ extension GuestWorld {
         pipelines.append(PipelineLink(player: player, instance: [metric, i], audio: audio, rng: sourceRNG))
       }
     }
-  }
-
-  /// Connect a player to its mixer: the quantum crosses vchan into the backend (a handler there that
-  /// releases the mixer's job), and the mixed quantum goes through the backend's own chain; the
-  /// last hop (or the mixer, with no chain) completes the job against the deadline.
-  private func connect(_ link: PipelineLink) {
-    let metric = Int(link.instance[0])
-    guard let mixer = mixers[link.instance], let backend = link.audio.backend else { return }
-    let device = hops(backend, cost: link.audio.hopNs).dropFirst()
-    var done: Int32 = -1
-    if let last = device.last {
-      done = addSource(
-        vcpu: last.vcpu, task: -1, action: .completeJob, handlerNs: last.cost, arrival: nil,
-        amount: link.audio.deadlineNs, metric: metric, rng: link.rng)
-      done = forwarding(device.dropLast(), to: done, metric: metric, rng: link.rng)
-    }
-    tasks[Int(mixer)].with(PeriodicJobs.self) { $0.next = done }
-    let vchan = addSource(
-      vcpu: backendVCPU(backend), task: mixer, action: .releaseStage, handlerNs: link.audio.hopNs, arrival: nil,
-      metric: metric, rng: link.rng)
-    tasks[Int(link.player)].with(PeriodicJobs.self) { $0.next = vchan }
   }
 
   /// A periodic task and the timer source that releases its jobs.
