@@ -47,6 +47,33 @@ import Testing
     #expect(abs(domain(r, "drv").share - 50.0 / 1250) < 0.002)
   }
 
+  /// Over 20 seeded random chains (1-4 backends, hop costs 10-200 us, burns 0.2-2 ms) on an idle
+  /// host with a pCPU per vCPU: an I/O goes out through backends 1..k and back through k-1..1, so an
+  /// iteration takes burn + 2 (c1 + ... + ck) - ck, backend i < k does 2 ci of it and backend k ck.
+  @Test func randomChainsTakeTheirHopsTime() throws {
+    var rng = Xoshiro256(seed: 17, key: 3)
+    for _ in 0..<20 {
+      let k = 1 + Int(rng.below(4))
+      let burn = 200 + rng.below(1801)
+      let costs = (0..<k).map { _ in 10 + rng.below(191) }
+      var domains =
+        "    - {name: x, workloads: [{type: hvm, backend: b1, burn: \(burn)us, io: \(costs[0])us, phase: 0ms}]}\n"
+      for i in 1...k {
+        let next = i < k ? ", backend: b\(i + 1), backend_hop: \(costs[i])us" : ""
+        domains += "    - {name: b\(i)\(next)}\n"
+      }
+      let r = try run(try load(domains, cores: k + 1))
+      let period = Double(burn + 2 * costs.reduce(0, +) - costs[k - 1])
+      let w = domain(r, "x").workloads[0]
+      #expect(w.response.p50Ns == Int64(period) * 1000, "\(costs) burn \(burn)")
+      #expect(abs(domain(r, "x").share - Double(burn) / period) < 0.003, "\(costs) burn \(burn)")
+      for i in 1...k {
+        let work = Double(i < k ? 2 * costs[i - 1] : costs[i - 1])
+        #expect(abs(domain(r, "b\(i)").share - work / period) < 0.003, "b\(i) of \(costs) burn \(burn)")
+      }
+    }
+  }
+
   /// A stream batch comes from the farthest backend through the nearer one, and its acknowledgement
   /// goes back the same way: 30 (drv) + 20 (fw) + 200 (guest) + 20 (fw) + 30 (drv) = 300 us a batch.
   @Test func aStreamCrossesTheChainBothWays() throws {
