@@ -3,7 +3,11 @@ public import SchedLabCore
 /// Seeded random scenarios for property tests: random host, domains, weights, caps, affinity and
 /// workload mixes. The same seed always gives the same scenario.
 public enum RandomScenario {
-  public static func make(seed: UInt64, seconds: Double = 0.3) -> SimulationConfig {
+  /// With `backends`, some domains also get a backend of their own (always a later domain, so chains
+  /// end) and a workload that sends its requests through one: request/response, a stream, an HVM
+  /// guest's I/O, or vchan audio. The draws come after the others, so a seed's scenario without
+  /// them is unchanged.
+  public static func make(seed: UInt64, seconds: Double = 0.3, backends: Bool = false) -> SimulationConfig {
     var rng = Xoshiro256(seed: seed, key: 99)
     func pick(_ n: Int) -> Int { Int(rng.below(Int64(n))) }
     let topology = HostTopology(sockets: 1 + pick(2), coresPerSocket: 1 + pick(4), threadsPerCore: 1 + pick(2))
@@ -46,8 +50,44 @@ public enum RandomScenario {
           name: "d\(d)", weight: [64, 128, 256, 512, 1024][pick(5)], capPercent: cap, vcpus: vcpus,
           hardAffinity: affinity, workloads: workloads))
     }
+    let hostModel = [.ideal, HostModel(name: "custom", contextSwitchNs: Nanos.us(rng.below(5))), .realistic][pick(3)]
+    if backends && domains.count > 1 {
+      func ref(to e: Int) -> BackendRef { BackendRef(domain: e, vcpu: pick(domains[e].vcpus)) }
+      for d in 0..<(domains.count - 1) where pick(3) == 0 {
+        let e = d + 1 + pick(domains.count - d - 1)
+        domains[d].backend = BackendHop(ref: ref(to: e), hopNs: Nanos.us(5 + rng.below(100)))
+      }
+      for d in domains.indices where pick(2) == 0 {
+        var e = pick(domains.count - 1)
+        if e >= d { e += 1 }
+        let hop = Nanos.us(5 + rng.below(100))
+        var spec = WorkloadSpec(name: "io", kind: .burner)
+        switch pick(4) {
+        case 0:
+          spec.kind = .netRR(
+            arrival: .poisson(meanGap: Nanos.us(500 + rng.below(5000))), hopNs: hop,
+            service: .exponential(mean: Nanos.us(20 + rng.below(300))), backend: ref(to: e))
+        case 1: spec.kind = .netStream(hopNs: hop, processNs: Nanos.us(50 + rng.below(500)), backend: ref(to: e))
+        case 2:
+          let burn = Nanos.us(100 + rng.below(3000))
+          spec.kind = .script(
+            perVCPU: true,
+            threads: [ScriptThread(name: "hvm", blocks: [ScriptBlock(steps: [.run(lo: burn, hi: burn), .io])])])
+          spec.backend = ref(to: e)
+          spec.backendNs = hop
+        default:
+          let period = Nanos.us(2000 + rng.below(10_000))
+          spec.kind = .audioPipeline(
+            AudioPipeline(
+              periodNs: period, renderNs: period / 20, hopNs: hop, mixNs: period / 10, deadlineNs: period,
+              backend: ref(to: e)))
+          spec.realtime = true
+        }
+        domains[d].workloads.append(spec)
+      }
+    }
     return SimulationConfig(
       topology: topology, domains: domains, durationNs: Int64(seconds * 1e9), warmupNs: 0, seed: seed,
-      hostModel: [.ideal, HostModel(name: "custom", contextSwitchNs: Nanos.us(rng.below(5))), .realistic][pick(3)])
+      hostModel: hostModel)
   }
 }

@@ -41,6 +41,29 @@ import Testing
     checkCredit2(RandomScenario.make(seed: seed))
   }
 
+  /// The same with requests crossing chains of backend domains (issue #17): handlers on other
+  /// domains' vCPUs, hop by hop, never break time conservation or credit2's use of idle pCPUs.
+  @Test(arguments: seeds)
+  func credit2InvariantsWithBackendChains(seed: UInt64) {
+    checkCredit2(RandomScenario.make(seed: seed, backends: true))
+  }
+
+  /// The chains above are really drawn and really carry requests: chained backends in at least a
+  /// quarter of the 40 scenarios, and requests completed through them.
+  @Test func backendChainsAreDrawnAndCarryRequests() {
+    var chained = 0
+    var completed: Int64 = 0
+    for seed in Self.seeds {
+      let config = RandomScenario.make(seed: seed, backends: true)
+      guard config.domains.contains(where: { $0.backend != nil }) else { continue }
+      chained += 1
+      let r = Build.run(config, Build.credit2())
+      completed += r.domains.flatMap(\.workloads).filter { $0.name == "io" }.reduce(0) { $0 + $1.completed }
+    }
+    #expect(chained >= Self.seeds.count / 4, "\(chained)")
+    #expect(completed > 0)
+  }
+
   @Test(arguments: seeds)
   func roundRobinInvariants(seed: UInt64) {
     let config = RandomScenario.make(seed: seed)
