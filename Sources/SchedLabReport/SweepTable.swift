@@ -36,9 +36,8 @@ public enum SweepTable {
         rows.append(prefix + [domain.name, w.name + ".throughput_per_s", Format.fixed(w.throughputPerS, 3)])
         if w.hasJobs {
           rows.append(prefix + [domain.name, w.name + ".miss_ratio", Format.fixed(w.missRatio, 6)])
-          let minutes = Double(max(1, evaluation.result.measuredNs)) / 60e9
-          rows.append(
-            prefix + [domain.name, w.name + ".underruns_per_min", Format.fixed(Double(w.underruns) / minutes, 3)])
+          let perMinute = Double(w.underruns) / evaluation.result.measuredMinutes
+          rows.append(prefix + [domain.name, w.name + ".underruns_per_min", Format.fixed(perMinute, 3)])
         }
         if w.hasJobs || w.category == .requests, w.completed > 0 {
           rows.append(prefix + [domain.name, w.name + ".response_p99_ns", "\(w.response.p99Ns)"])

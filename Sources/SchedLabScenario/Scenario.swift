@@ -90,9 +90,7 @@ public struct Scenario: Sendable {
     copy.simulation.domains = kept.enumerated().map { k, old in
       var domain = domains[old]
       domain.workloads = k == 0 ? domain.workloads.map { $0.mappingBackends(map) } : []
-      if let b = domain.backend {
-        domain.backend = BackendHop(ref: BackendRef(domain: map(b.ref.domain), vcpu: b.ref.vcpu), hopNs: b.hopNs)
-      }
+      if let ref = domain.backend?.ref { domain.backend?.ref = ref.mappingDomain(map) }
       return domain
     }
     copy.domainParameters = kept.map { $0 < domainParameters.count ? domainParameters[$0] : [:] }

@@ -279,14 +279,14 @@ public enum ScenarioLoader {
         $0.domainParameters
       }
     }
+    let env = WorkloadParser.Environment(
+      vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
     var workloads: [WorkloadSpec] = []
     if let w = reader.optional("workloads") {
       guard case .sequence(let seq) = w else {
         throw context.error(w, "\(path).workloads", "expected a list of workloads")
       }
       for (j, item) in seq.enumerated() {
-        let env = WorkloadParser.Environment(
-          vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
         let spec = try WorkloadParser.parse(item, path: "\(path).workloads[\(j)]", env: env, context: context)
         if workloads.contains(where: { $0.name == spec.name }) {
           throw context.error(item, "\(path).workloads[\(j)].name", "duplicate workload name '\(spec.name)'")
@@ -299,8 +299,6 @@ public enum ScenarioLoader {
       throw context.error(reader.peek(key), "\(path).\(key)", "'\(key)' needs 'backend' (the domain's own backend)")
     }
     if reader.keys.contains("backend") {
-      let env = WorkloadParser.Environment(
-        vcpus: vcpus, domainNames: names, domainVCPUs: vcpuCounts, directory: directory)
       let ref = try CatalogParser.backend(&reader, path, env, context)
       if ref.domain == i {
         throw context.error(reader.peek("backend"), "\(path).backend", "a domain cannot be its own backend")

@@ -30,13 +30,12 @@ extension GuestWorld {
     return next
   }
 
-  /// A mixer to create on a backend's vCPU: the playing workload (domain, workload, metric) and the
-  /// instance (vCPU in the playing domain) it serves.
+  /// A mixer to create on a backend's vCPU: the playing workload (domain, workload) and the instance
+  /// it serves.
   struct HostedMixer {
     var domain: Int
     var workload: Int
-    var instance: Int
-    var metric: Int
+    var instance: PipelineInstance
   }
 
   /// The mixers each vCPU hosts, found before any guest is built so that each guest's tasks stay
@@ -48,7 +47,8 @@ extension GuestWorld {
       for (w, spec) in domain.workloads.enumerated() {
         guard case .audioPipeline(let audio) = spec.kind, let b = audio.backend else { continue }
         for i in 0..<domain.vcpus where spec.vcpu == nil || spec.vcpu == i {
-          hosted[backendVCPU(b)].append(HostedMixer(domain: d, workload: w, instance: i, metric: metricBase + w))
+          let instance = PipelineInstance(metric: metricBase + w, vcpuInDomain: i)
+          hosted[backendVCPU(b)].append(HostedMixer(domain: d, workload: w, instance: instance))
         }
       }
       metricBase += domain.workloads.count
@@ -61,16 +61,16 @@ extension GuestWorld {
     let spec = domains[h.domain].workloads[h.workload]
     guard case .audioPipeline(let audio) = spec.kind else { return }
     let jobs = PeriodicJobs(serviceNs: audio.mixNs, deadlineNs: audio.deadlineNs)
-    mixers[[h.metric, h.instance]] = addTask(
-      .periodic(jobs), vcpu: v, realtime: spec.realtime, metric: h.metric,
-      rng: stream(h.domain, h.workload, h.instance, 3), hints: spec)
+    mixers[h.instance] = addTask(
+      .periodic(jobs), vcpu: v, realtime: spec.realtime, metric: h.instance.metric,
+      rng: stream(h.domain, h.workload, h.instance.vcpuInDomain, 3), hints: spec)
   }
 
   /// Connect a player to its mixer: the quantum crosses vchan into the backend (a handler there that
   /// releases the mixer's job), and the mixed quantum goes through the backend's own chain; the
   /// last hop (or the mixer, with no chain) completes the job against the deadline.
   func connect(_ link: PipelineLink) {
-    let metric = Int(link.instance[0])
+    let metric = link.instance.metric
     guard let mixer = mixers[link.instance], let backend = link.audio.backend else { return }
     let device = hops(backend, cost: link.audio.hopNs).dropFirst()
     var done: Int32 = -1

@@ -186,7 +186,9 @@ extension GuestWorld {
         vcpu: v, task: player, action: .releaseJob, handlerNs: 0, arrival: .periodic(period: audio.periodNs),
         metric: metric, rng: sourceRNG)
       if audio.backend != nil {
-        pipelines.append(PipelineLink(player: player, instance: [metric, i], audio: audio, rng: sourceRNG))
+        pipelines.append(
+          PipelineLink(
+            player: player, instance: PipelineInstance(metric: metric, vcpuInDomain: i), audio: audio, rng: sourceRNG))
       }
     }
   }

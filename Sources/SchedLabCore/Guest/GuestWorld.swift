@@ -27,7 +27,7 @@
   /// While the guests are built: audio players waiting for their mixers, and the mixer task of each
   /// (metric, vCPU in domain) instance.
   var pipelines: [PipelineLink] = []
-  var mixers: [[Int]: Int32] = [:]
+  var mixers: [PipelineInstance: Int32] = [:]
   /// Per-workload counters, indexed by metric (the domain's workloads in order, domain after domain).
   var workloads: [WorkloadCounters] = []
 
@@ -114,11 +114,17 @@
   var histogramBytes: Int { workloads.reduce(0) { $0 + $1.response.storageBytes } }
 }
 
+/// One instance of an audio pipeline: its workload's metric and the vCPU (in the playing domain)
+/// that plays it; the key of its mixer.
+struct PipelineInstance: Hashable {
+  var metric: Int
+  var vcpuInDomain: Int
+}
+
 /// An audio player to connect to its mixer once every guest is built.
 struct PipelineLink {
   var player: Int32
-  /// (metric, vCPU in the playing domain): the key of its mixer.
-  var instance: [Int]
+  var instance: PipelineInstance
   var audio: AudioPipeline
   var rng: Xoshiro256
 }

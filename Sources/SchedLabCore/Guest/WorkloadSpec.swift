@@ -93,6 +93,9 @@ public struct BackendRef: Hashable, Sendable {
     self.domain = domain
     self.vcpu = vcpu
   }
+
+  /// The same vCPU with its domain index mapped (a scenario reduced to some of its domains).
+  public func mappingDomain(_ map: (Int) -> Int) -> BackendRef { BackendRef(domain: map(domain), vcpu: vcpu) }
 }
 
 /// A domain's own backend: the I/O it handles for others continues there (a `sys-audio` whose sound
@@ -242,7 +245,7 @@ public struct WorkloadSpec: Hashable, Sendable {
   /// The same workload with its backends' domain indices mapped (a scenario reduced to some domains).
   public func mappingBackends(_ map: (Int) -> Int) -> WorkloadSpec {
     var copy = self
-    func m(_ b: BackendRef) -> BackendRef { BackendRef(domain: map(b.domain), vcpu: b.vcpu) }
+    func m(_ b: BackendRef) -> BackendRef { b.mappingDomain(map) }
     copy.backend = backend.map(m)
     switch kind {
     case .netRR(let a, let h, let s, let b): copy.kind = .netRR(arrival: a, hopNs: h, service: s, backend: m(b))

@@ -257,8 +257,7 @@ extension MetricTable {
 
   static func underrunRate(_ input: MetricInput, _ jobs: [WorkloadResult], none: String) -> Measured {
     guard !jobs.isEmpty else { return Measured(missing: none) }
-    let minutes = Double(max(1, input.run.measuredNs)) / 60e9
-    return Measured(Double(jobs.reduce(0) { $0 + $1.underruns }) / minutes)
+    return Measured(Double(jobs.reduce(0) { $0 + $1.underruns }) / input.run.measuredMinutes)
   }
 
   static func summary(_ s: LatencySummary, _ q: MetricQuery, _ none: String) -> Measured {

@@ -6,6 +6,8 @@ public struct RunResult: Sendable {
   public var durationNs: Int64
   public var warmupNs: Int64
   public var measuredNs: Int64
+  /// The measured interval in minutes (for rates per minute: audio underruns).
+  public var measuredMinutes: Double { Double(max(1, measuredNs)) / 60e9 }
   public var topology: HostTopology
   /// The host model (costs) the run used.
   public var hostModel: HostModel
